@@ -49,7 +49,8 @@ export const Catalogue = [
     area: 'ssh',
     title: 'Server answers SSH',
     rule: 'fail when no TCP connection or SSH key exchange completes within the timeout',
-    remedy: 'Check the address and port, that the server is on, that sshd runs, and that no firewall blocks the port.',
+    remedy:
+      'Check the address and port, that the server is on, that sshd runs, and that no firewall blocks the port.',
   },
   {
     id: 'ssh.host-key-unknown',
@@ -72,14 +73,16 @@ export const Catalogue = [
     area: 'ssh',
     title: 'Login works',
     rule: 'fail when every configured authentication method is refused',
-    remedy: 'Check the user name, the key file (and its passphrase) or the password, and that the key is in the user’s authorized_keys.',
+    remedy:
+      'Check the user name, the key file (and its passphrase) or the password, and that the key is in the user’s authorized_keys.',
   },
   {
     id: 'ssh.sudo-unavailable',
     area: 'ssh',
     title: 'Administrator rights',
     rule: 'fail when the user is not root and sudo refuses (not in sudoers, or wrong or missing password)',
-    remedy: 'Log in as root, or add the user to the sudo group (`usermod -aG sudo USER`) and give the sudo password.',
+    remedy:
+      'Log in as root, or add the user to the sudo group (`usermod -aG sudo USER`) and give the sudo password.',
   },
   // Host
   {
@@ -101,7 +104,8 @@ export const Catalogue = [
     area: 'host',
     title: 'Hardware virtualization',
     rule: 'fail when the CPU flags show neither vmx (Intel VT-x) nor svm (AMD-V)',
-    remedy: 'Enable Intel VT-x or AMD-V (often called "Virtualization Technology") in the server’s BIOS/UEFI setup.',
+    remedy:
+      'Enable Intel VT-x or AMD-V (often called "Virtualization Technology") in the server’s BIOS/UEFI setup.',
   },
   {
     id: 'cpu.nested',
@@ -150,7 +154,8 @@ export const Catalogue = [
     area: 'host',
     title: 'Clock synchronised',
     rule: 'warn when the server reports no NTP synchronisation',
-    remedy: 'Install and enable an NTP client (`apt install chrony`) and check `timedatectl` shows "System clock synchronized: yes".',
+    remedy:
+      'Install and enable an NTP client (`apt install chrony`) and check `timedatectl` shows "System clock synchronized: yes".',
   },
   // Disks
   {
@@ -158,14 +163,16 @@ export const Catalogue = [
     area: 'disks',
     title: 'A disk for the mirrored pool',
     rule: 'fail when a server has no empty, unmounted disk besides the system disk, and none is named for wiping',
-    remedy: 'Add an empty disk to each server, or name a disk for wiping in the site file (storage.wipe) with its model and serial.',
+    remedy:
+      'Add an empty disk to each server, or name a disk for wiping in the site file (storage.wipe) with its model and serial.',
   },
   {
     id: 'disk.in-use',
     area: 'disks',
     title: 'Disk holds data',
     rule: 'info for each disk that has partitions, a filesystem, a mount or LVM/RAID membership (with the reason); fail when such a disk is chosen without an explicit wipe',
-    remedy: 'Leave it alone, or name it under storage.wipe with its model and serial to let Lockstep erase it.',
+    remedy:
+      'Leave it alone, or name it under storage.wipe with its model and serial to let Lockstep erase it.',
   },
   {
     id: 'disk.too-small',
@@ -194,35 +201,40 @@ export const Catalogue = [
     area: 'network',
     title: 'Management network',
     rule: 'fail when the NIC that carries the SSH session cannot be identified',
-    remedy: 'Connect to the servers by an address configured on one of their NICs (not through NAT or a jump host).',
+    remedy:
+      'Connect to the servers by an address configured on one of their NICs (not through NAT or a jump host).',
   },
   {
     id: 'net.no-private-link',
     area: 'network',
     title: 'Direct private link',
     rule: 'fail when no NIC pair is cabled directly between the two servers (found by probing the wire)',
-    remedy: 'Connect a free NIC of each server with a direct cable (no switch), ideally 10 Gb/s, and bring both NICs up.',
+    remedy:
+      'Connect a free NIC of each server with a direct cable (no switch), ideally 10 Gb/s, and bring both NICs up.',
   },
   {
     id: 'net.link-down',
     area: 'network',
     title: 'Private link up',
     rule: 'fail when a private-link NIC has no carrier or is administratively down',
-    remedy: 'Check the cable and both NICs (`ip link set DEV up`), and that the cable is plugged into the NICs you expect.',
+    remedy:
+      'Check the cable and both NICs (`ip link set DEV up`), and that the cable is plugged into the NICs you expect.',
   },
   {
     id: 'net.speed-low',
     area: 'network',
     title: 'Private link speed',
     rule: `fail below ${Thresholds.privateLinkFailMbps / 1000} Gb/s, warn below ${Thresholds.privateLinkWarnMbps / 1000} Gb/s`,
-    remedy: 'Use 10 Gb/s NICs for the private link: every protected write crosses it before it is acknowledged.',
+    remedy:
+      'Use 10 Gb/s NICs for the private link: every protected write crosses it before it is acknowledged.',
   },
   {
     id: 'net.mtu-mismatch',
     area: 'network',
     title: 'Private link MTU',
     rule: 'fail when the two ends’ MTU differ, or the path does not carry the configured MTU unfragmented',
-    remedy: 'Set the same MTU on both private NICs (`ip link set DEV mtu 9000` and in /etc/network/interfaces), and on any device in between.',
+    remedy:
+      'Set the same MTU on both private NICs (`ip link set DEV mtu 9000` and in /etc/network/interfaces), and on any device in between.',
   },
   {
     id: 'net.latency-high',
@@ -244,7 +256,8 @@ export const Catalogue = [
     area: 'software',
     title: 'Package source',
     rule: 'fail when the server cannot read its Debian mirror’s index (and no offline bundle is chosen)',
-    remedy: 'Fix the server’s apt sources or proxy, or build an offline bundle (`lockstep bundle build`) and choose packages.source: bundle.',
+    remedy:
+      'Fix the server’s apt sources or proxy, or build an offline bundle (`lockstep bundle build`) and choose packages.source: bundle.',
   },
   {
     id: 'pkg.conflict',
@@ -258,14 +271,16 @@ export const Catalogue = [
     area: 'software',
     title: 'DRBD kernel module',
     rule: 'fail when the running kernel has no drbd module (mirrored storage needs it)',
-    remedy: 'Boot a Debian kernel (linux-image-amd64), which ships DRBD; custom kernels need CONFIG_BLK_DEV_DRBD.',
+    remedy:
+      'Boot a Debian kernel (linux-image-amd64), which ships DRBD; custom kernels need CONFIG_BLK_DEV_DRBD.',
   },
   {
     id: 'ft.colo-unsupported',
     area: 'software',
     title: 'Fault tolerance (COLO)',
     rule: 'fail when the default level is ft and the QEMU build lacks COLO support; info otherwise',
-    remedy: 'Choose the ha level, or use a QEMU build with COLO (replication, colo-compare, filter-rewriter).',
+    remedy:
+      'Choose the ha level, or use a QEMU build with COLO (replication, colo-compare, filter-rewriter).',
   },
   // Safety
   {
@@ -287,7 +302,8 @@ export const Catalogue = [
     area: 'safety',
     title: 'Fencing configured',
     rule: 'warn when no fencing is configured and the risk is acknowledged; fail when it is not acknowledged',
-    remedy: 'Give each server’s BMC address and credentials, or acknowledge the risk (fencing.acknowledgeNoFencing: true).',
+    remedy:
+      'Give each server’s BMC address and credentials, or acknowledge the risk (fencing.acknowledgeNoFencing: true).',
   },
 ] as const satisfies readonly CatalogueEntry[];
 

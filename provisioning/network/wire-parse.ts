@@ -30,26 +30,28 @@ export interface LinkState {
   readonly linkLocal: string | null;
 }
 
-/** Parses `linkStateScript` output. */
+/** Parses `linkStateScript` output: `ip -j link` JSON, ethtool's Speed line, `ip -j addr` JSON. */
 export function parseLinkState(stdout: string): LinkState {
-  const values = new Map<string, string>();
-  let json = '';
-  for (const line of stdout.split('\n')) {
-    const match = /^(carrier|speed|mtu|operstate) (.*)$/.exec(line.trim());
-    if (match?.[1] && match[2] !== undefined) values.set(match[1], match[2].trim());
-    else if (line.trim().startsWith('[')) json = line.trim();
-  }
-  const number = (key: string): number | null => {
-    const value = Number(values.get(key));
-    return Number.isFinite(value) && value > 0 ? value : null;
-  };
+  const jsonLines = stdout.split('\n').filter((line) => line.trim().startsWith('['));
+  const link = firstEntry(jsonLines[0] ?? '');
+  const flags = Array.isArray(link?.flags) ? (link.flags as string[]) : [];
+  const speed = /Speed:\s*(\d+)\s*Mb\/s/.exec(stdout);
+  const up = flags.includes('UP');
   return {
-    carrier: values.get('carrier') === '1' ? true : values.get('carrier') === '0' ? false : null,
-    speedMbps: number('speed'),
-    mtu: number('mtu'),
-    operState: values.get('operstate') ?? null,
-    linkLocal: firstLinkLocal(json),
+    carrier: link ? (up ? flags.includes('LOWER_UP') : null) : null,
+    speedMbps: speed ? Number(speed[1]) : null,
+    mtu: typeof link?.mtu === 'number' ? link.mtu : null,
+    operState: typeof link?.operstate === 'string' ? link.operstate.toLowerCase() : null,
+    linkLocal: firstLinkLocal(jsonLines[1] ?? ''),
   };
+}
+
+function firstEntry(json: string): Record<string, unknown> | undefined {
+  if (!json) return undefined;
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) && typeof parsed[0] === 'object' && parsed[0] !== null
+    ? (parsed[0] as Record<string, unknown>)
+    : undefined;
 }
 
 function firstLinkLocal(json: string): string | null {
@@ -85,10 +87,8 @@ export function parsePing(stdout: string): PingSummary {
   };
 }
 
-/** `flags disable_ipv6` printed by the prepare step: whether the link was up and IPv6 off. */
+/** `up|down disable_ipv6` printed by the prepare step: whether the link was up and IPv6 off. */
 export function parsePriorState(stdout: string): { wasUp: boolean; ipv6WasDisabled: boolean } {
-  const [flags, disabled] = stdout.trim().split(/\s+/);
-  const value = Number.parseInt(flags ?? '0', 16);
-  // IFF_UP is bit 0 of the interface flags.
-  return { wasUp: (value & 0x1) === 0x1, ipv6WasDisabled: disabled === '1' };
+  const [state, disabled] = stdout.trim().split(/\s+/);
+  return { wasUp: state === 'up', ipv6WasDisabled: disabled === '1' };
 }

@@ -79,26 +79,13 @@ export async function probeWire(
     // Both ends announce at the same time; each then reads who answered.
     await Promise.all([announce(a, candidatesA, exec), announce(b, candidatesB, exec)]);
     const [seenA, seenB] = await Promise.all([observe(a, candidatesA, exec), observe(b, candidatesB, exec)]);
-    const pairs = pairNics(seenA.observations, seenB.observations);
-    const preferred = options.preferred
-      ? pairs.find((pair) => pair.direct && pair.a === options.preferred?.a && pair.b === options.preferred.b)
-      : undefined;
-    const chosen = preferred ?? choosePrivateLink(pairs);
-    if (!chosen) {
-      return {
-        observations: { a: seenA.observations, b: seenB.observations },
-        pairs,
-        privateLink: null,
-        measurement: null,
-        before: before(priorA, priorB),
-      };
-    }
-    const carrierConfirmed = await confirmByCarrier(a, b, chosen, exec);
-    const measurement = await measure(a, b, chosen, exec);
+    const observed = pairNics(seenA.observations, seenB.observations);
+    const { pairs, chosen } = await chooseByCarrier(a, b, observed, options.preferred, exec);
+    const measurement = chosen ? await measure(a, b, chosen, exec) : null;
     return {
       observations: { a: seenA.observations, b: seenB.observations },
       pairs,
-      privateLink: { ...chosen, carrierConfirmed },
+      privateLink: chosen ?? null,
       measurement,
       before: before(priorA, priorB),
     };
@@ -177,6 +164,45 @@ function safeMacs(stdout: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Settles which direct-looking pair is really a cable. Two ports of an otherwise empty
+ * switch look exactly like a cable to the neighbour probe, so each candidate (the
+ * site file's choice first, then fastest first) gets the carrier test; a pair whose
+ * carrier survives the far end going down is a switch and is marked so.
+ */
+async function chooseByCarrier(
+  a: WireNode,
+  b: WireNode,
+  observed: readonly WirePair[],
+  preferred: WireProbeOptions['preferred'],
+  exec: Exec,
+): Promise<{ pairs: WirePair[]; chosen: (WirePair & { carrierConfirmed: boolean | null }) | undefined }> {
+  const pairs = [...observed];
+  const order = pairs
+    .map((pair, index) => ({ pair, index }))
+    .filter(({ pair }) => pair.direct)
+    .sort(
+      (left, right) => Number(isPreferred(right.pair, preferred)) - Number(isPreferred(left.pair, preferred)),
+    );
+  let untested: (WirePair & { carrierConfirmed: null }) | undefined;
+  for (const { pair, index } of order) {
+    const confirmed = await confirmByCarrier(a, b, pair, exec);
+    if (confirmed === true) return { pairs, chosen: { ...pair, carrierConfirmed: true } };
+    if (confirmed === null) untested ??= { ...pair, carrierConfirmed: null };
+    else pairs[index] = { ...pair, direct: false };
+  }
+  return {
+    pairs,
+    chosen:
+      untested ??
+      (choosePrivateLink(pairs) ? { ...choosePrivateLink(pairs)!, carrierConfirmed: null } : undefined),
+  };
+}
+
+function isPreferred(pair: WirePair, preferred: WireProbeOptions['preferred']): boolean {
+  return preferred !== undefined && pair.a === preferred.a && pair.b === preferred.b;
 }
 
 /**

@@ -6,11 +6,16 @@ import { quote } from '../util/shell';
  * probe always undoes (see `restoreScript`).
  */
 
-/** Prints `flags disable_ipv6` of the NIC, then brings it up with IPv6 link-local enabled. */
+/**
+ * Link state is read over netlink (`ip`, `ethtool`), not /sys/class/net: sysfs shows
+ * the network namespace that mounted it, which in containers is the host's.
+ */
+
+/** Prints `up|down disable_ipv6` of the NIC, then brings it up with IPv6 link-local enabled. */
 export function prepareScript(nic: string): string {
   const n = quote(nic);
   return [
-    `f=$(cat /sys/class/net/${n}/flags)`,
+    `if ip link show dev ${n} | head -n 1 | grep -q '[<,]UP[,>]'; then f=up; else f=down; fi`,
     `d=$(cat /proc/sys/net/ipv6/conf/${n}/disable_ipv6 2>/dev/null || echo 0)`,
     'echo "$f $d"',
     `if [ "$d" = 1 ]; then echo 0 > /proc/sys/net/ipv6/conf/${n}/disable_ipv6; fi`,
@@ -20,9 +25,7 @@ export function prepareScript(nic: string): string {
 
 /** Waits (at most ~4 s) for carrier and for the link-local address to leave "tentative". */
 export function settleScript(nics: readonly string[]): string {
-  const carriers = nics.map(
-    (nic) => `[ "$(cat /sys/class/net/${quote(nic)}/carrier 2>/dev/null)" = 1 ] || ok=0`,
-  );
+  const carriers = nics.map((nic) => `ip link show dev ${quote(nic)} | head -n 1 | grep -q LOWER_UP || ok=0`);
   return [
     'i=0',
     'while [ $i -lt 40 ]; do',
@@ -50,10 +53,9 @@ export function neighboursScript(nic: string): string {
 export function linkStateScript(nic: string): string {
   const n = quote(nic);
   return [
-    `echo "carrier $(cat /sys/class/net/${n}/carrier 2>/dev/null || echo -)"`,
-    `echo "speed $(cat /sys/class/net/${n}/speed 2>/dev/null || echo -)"`,
-    `echo "mtu $(cat /sys/class/net/${n}/mtu)"`,
-    `echo "operstate $(cat /sys/class/net/${n}/operstate)"`,
+    `ip -j link show dev ${n}`,
+    'echo',
+    `ethtool ${n} 2>/dev/null | grep 'Speed:' || true`,
     `ip -j -6 addr show dev ${n} scope link`,
   ].join('; ');
 }
@@ -63,9 +65,9 @@ export function setLinkScript(nic: string, state: 'up' | 'down'): string {
   return `ip link set dev ${quote(nic)} ${state}`;
 }
 
-/** Reads the carrier of the NIC after a short wait (used while the peer's end is down). */
+/** Prints 1 when the NIC has carrier after a short wait (read while the peer's end is down). */
 export function carrierScript(nic: string): string {
-  return `sleep 0.5; cat /sys/class/net/${quote(nic)}/carrier 2>/dev/null || echo 0`;
+  return `sleep 0.5; if ip link show dev ${quote(nic)} | head -n 1 | grep -q LOWER_UP; then echo 1; else echo 0; fi`;
 }
 
 /** Round-trip latency over the link to the peer's link-local address. */

@@ -53,3 +53,11 @@ describe('check catalogue', () => {
     }
   });
 });
+
+describe('docs/checks.md', () => {
+  it('is generated from the catalogue (run `npm run docs` after changing a check)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { describeChecks } = await import('../../../provisioning/checks/describe');
+    expect(await readFile('docs/checks.md', 'utf8')).toBe(describeChecks());
+  });
+});

@@ -1,0 +1,161 @@
+import { isFactError } from '../api/inventory';
+import { COLO_FEATURES } from './extras';
+import { finding, reachedNodes, type Check } from './types';
+
+/** Software checks: package source, conflicts, DRBD and COLO (PRODUCT.md "Software"). */
+
+export const pkgSourceUnreachable: Check = {
+  id: 'pkg.source-unreachable',
+  applicable: () => true,
+  run: (context) =>
+    reachedNodes(context).map((node) => {
+      if (context.site.packages.source === 'bundle')
+        return finding(
+          'pkg.source-unreachable',
+          'pass',
+          `Packages come from the offline bundle ${context.site.packages.bundle}.`,
+          { node: node.label },
+        );
+      const source = node.extras?.packageSource;
+      if (!source)
+        return finding('pkg.source-unreachable', 'warn', 'The package source could not be checked.', {
+          node: node.label,
+        });
+      if (source.sources.length === 0)
+        return finding(
+          'pkg.source-unreachable',
+          'fail',
+          'No Debian package source is configured (apt has no sources).',
+          { node: node.label },
+        );
+      if (source.unreachable.length > 0)
+        return finding(
+          'pkg.source-unreachable',
+          'fail',
+          `The package source does not answer: ${source.unreachable.map((entry) => `${entry.url} (${entry.error})`).join('; ')}.`,
+          { node: node.label },
+        );
+      return finding(
+        'pkg.source-unreachable',
+        'pass',
+        `Package source reachable (${source.sources.length} index${source.sources.length === 1 ? '' : 'es'}).`,
+        {
+          node: node.label,
+        },
+      );
+    }),
+};
+
+const OTHER_HYPERVISORS: Record<'kvm' | 'xen', readonly string[]> = {
+  kvm: ['xen-hypervisor-common', 'virtualbox', 'virtualbox-dkms', 'vmware-workstation'],
+  xen: ['virtualbox', 'virtualbox-dkms', 'vmware-workstation'],
+};
+
+export const pkgConflict: Check = {
+  id: 'pkg.conflict',
+  applicable: () => true,
+  run: (context) =>
+    reachedNodes(context).map((node) => {
+      const problems: string[] = [];
+      const packages = isFactError(node.inventory.packages) ? [] : node.inventory.packages;
+      const installed = new Set(packages.filter((entry) => entry.installed).map((entry) => entry.name));
+      const hypervisors = OTHER_HYPERVISORS[context.site.hypervisor].filter((name) => installed.has(name));
+      if (hypervisors.length > 0)
+        problems.push(`another hypervisor is installed (${hypervisors.join(', ')})`);
+      const conflicts = node.extras?.conflicts;
+      const ours = conflicts?.lockstepPair === context.site.name;
+      if (conflicts?.xenDom0 && context.site.hypervisor === 'kvm')
+        problems.push('the server runs as a Xen dom0');
+      if (conflicts?.corosyncConfig && !ours)
+        problems.push(
+          conflicts.lockstepPair
+            ? `it belongs to another Lockstep pair ("${conflicts.lockstepPair}")`
+            : 'a Corosync cluster is already configured (/etc/corosync/corosync.conf)',
+        );
+      if (conflicts?.pacemakerCib && !ours)
+        problems.push('a Pacemaker cluster configuration exists (/var/lib/pacemaker/cib/cib.xml)');
+      if (conflicts && conflicts.drbdResources.length > 0 && !ours)
+        problems.push(`DRBD resources exist (${conflicts.drbdResources.join(', ')})`);
+      if (conflicts && conflicts.virtualMachines.length > 0 && !ours)
+        problems.push(`virtual machines exist (${conflicts.virtualMachines.join(', ')})`);
+      if (problems.length > 0)
+        return finding('pkg.conflict', 'fail', `Conflicting software: ${problems.join('; ')}.`, {
+          node: node.label,
+        });
+      return finding(
+        'pkg.conflict',
+        'pass',
+        ours
+          ? `Already part of pair "${context.site.name}" (a re-run).`
+          : 'No other hypervisor, cluster or VMs.',
+        {
+          node: node.label,
+        },
+      );
+    }),
+};
+
+export const kmodDrbdUnavailable: Check = {
+  id: 'kmod.drbd-unavailable',
+  applicable: (context) => context.site.availability.default !== 'none',
+  run: (context) =>
+    reachedNodes(context).map((node) => {
+      const drbd = node.extras?.drbd;
+      if (!drbd)
+        return finding('kmod.drbd-unavailable', 'warn', 'Could not look for the DRBD module.', {
+          node: node.label,
+        });
+      if (drbd.moduleVersion)
+        return finding(
+          'kmod.drbd-unavailable',
+          'pass',
+          `DRBD ${drbd.moduleVersion} is available${drbd.loaded ? ' and loaded' : ''}.`,
+          { node: node.label },
+        );
+      const kernel = isFactError(node.inventory.host)
+        ? 'the running kernel'
+        : `kernel ${node.inventory.host.kernel}`;
+      return finding(
+        'kmod.drbd-unavailable',
+        'fail',
+        `${kernel} has no DRBD module: mirrored storage cannot work.`,
+        { node: node.label },
+      );
+    }),
+};
+
+export const ftColoUnsupported: Check = {
+  id: 'ft.colo-unsupported',
+  applicable: () => true,
+  run: (context) => {
+    const ft = context.site.availability.default === 'ft';
+    return reachedNodes(context).map((node) => {
+      const qemu = node.extras?.qemu;
+      if (!qemu?.version)
+        return finding(
+          'ft.colo-unsupported',
+          ft ? 'warn' : 'info',
+          'QEMU is not installed yet: COLO support is checked again after installation (Debian 12’s QEMU 7.2 includes it).',
+          { node: node.label },
+        );
+      const missing = COLO_FEATURES.filter((feature) => !qemu.coloFeatures.includes(feature));
+      if (missing.length === 0)
+        return finding('ft.colo-unsupported', 'pass', `QEMU ${qemu.version} supports COLO.`, {
+          node: node.label,
+        });
+      return finding(
+        'ft.colo-unsupported',
+        ft ? 'fail' : 'info',
+        `QEMU ${qemu.version} lacks COLO building blocks: ${missing.join(', ')}.`,
+        { node: node.label },
+      );
+    });
+  },
+};
+
+export const softwareChecks: readonly Check[] = [
+  pkgSourceUnreachable,
+  pkgConflict,
+  kmodDrbdUnavailable,
+  ftColoUnsupported,
+];

@@ -1,0 +1,71 @@
+import type { ErrorInfo } from '../api/errors';
+import type { Finding, Severity } from '../api/finding';
+import type { Inventory } from '../api/inventory';
+import type { NodeKey, ResolvedSite } from '../api/site';
+import type { WireProbeResult } from '../network/wire-probe';
+import { catalogueEntry, type CheckId } from './catalogue';
+import type { NodeExtras } from './extras';
+
+/**
+ * What the checks look at: everything gathered from both servers before anything is
+ * changed. Checks are pure functions of this context, so each is unit-tested on
+ * fixtures and `validate` gathers once and judges many times (re-run one check).
+ */
+export interface NodeState {
+  readonly key: NodeKey;
+  /** The address the admin gave: how findings name the node. */
+  readonly label: string;
+  /** Why the node could not be reached or logged into; nothing else is known then. */
+  readonly connectError?: ErrorInfo;
+  /** Why administrator rights are missing (ssh.sudo-unavailable). */
+  readonly sudoError?: ErrorInfo;
+  readonly inventory?: Inventory;
+  readonly extras?: NodeExtras;
+  /** Server clock minus the admin's clock, corrected for half the round trip. */
+  readonly clockOffsetMs?: number;
+  /** The server address of the SSH session, i.e. the management address. */
+  readonly sessionAddress?: string;
+}
+
+export interface CheckContext {
+  readonly site: ResolvedSite;
+  readonly nodes: readonly [NodeState, NodeState];
+  /** The wire probe; an ErrorInfo when it could not run. */
+  readonly wire?: WireProbeResult | { readonly error: ErrorInfo };
+  /** Reachability of the quorum witness (when one is configured). */
+  readonly witness?: { readonly reachable: boolean; readonly detail: string };
+  /** Per node: whether the BMC answered (when fencing is ipmi). */
+  readonly bmc?: Partial<Record<NodeKey, { readonly reachable: boolean; readonly detail: string }>>;
+}
+
+/** One check of the catalogue (Rancher Desktop's diagnostics shape, with our ids). */
+export interface Check {
+  readonly id: CheckId;
+  /** False when the check does not apply to this site (e.g. COLO without ft). */
+  applicable(context: CheckContext): boolean;
+  run(context: CheckContext): readonly Finding[];
+}
+
+/** Builds a finding with the catalogue's remedy unless a more specific one is given. */
+export function finding(
+  id: CheckId,
+  severity: Severity,
+  message: string,
+  extra: { readonly node?: string; readonly subject?: string; readonly remedy?: string } = {},
+): Finding {
+  return {
+    id,
+    severity,
+    ...(extra.node !== undefined && { node: extra.node }),
+    ...(extra.subject !== undefined && { subject: extra.subject }),
+    message,
+    remedy: extra.remedy ?? catalogueEntry(id).remedy,
+  };
+}
+
+/** The nodes whose inventory was read (checks skip nodes that could not be reached). */
+export function reachedNodes(context: CheckContext): (NodeState & { readonly inventory: Inventory })[] {
+  return context.nodes.filter(
+    (node): node is NodeState & { inventory: Inventory } => node.inventory !== undefined,
+  );
+}

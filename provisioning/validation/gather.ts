@@ -1,0 +1,190 @@
+import { toErrorInfo, type ErrorInfo } from '../api/errors';
+import type { Secrets } from '../api/endpoint';
+import { isFactError } from '../api/inventory';
+import { AUTO, NODE_KEYS, type ResolvedSite } from '../api/site';
+import { extraFacts, type NodeExtras } from '../checks/extras';
+import type { CheckContext, NodeState } from '../checks/types';
+import { readHostKey } from '../discovery/host-key';
+import { newMarker } from '../facts/probe';
+import { probeHost } from '../facts/probe';
+import { interpretAll, scriptFor } from '../facts/run';
+import { managementNicFor } from '../network/candidates';
+import { probeWire } from '../network/wire-probe';
+import { connect } from '../ssh/connect';
+import type { Transport } from '../ssh/types';
+import { quote } from '../util/shell';
+import { measureClockOffsetMs } from './clock';
+
+/**
+ * Gathers everything the checks judge, from both servers at once, without changing
+ * anything that is not put back (the wire probe restores the links it raised). What
+ * fails to be gathered becomes part of the context (a connection error, a fact error),
+ * so validation always ends with findings rather than a crash.
+ */
+export interface GatherOptions {
+  readonly knownHostsPath: string;
+  readonly secrets?: Secrets;
+  readonly signal?: AbortSignal;
+  /** Progress for people ("probing the wire…"); never secrets. */
+  readonly progress?: (message: string) => void;
+}
+
+export interface Gathered {
+  readonly context: CheckContext;
+  /** Open connections, for callers that go on (plan, apply); close them when done. */
+  readonly transports: readonly (Transport | undefined)[];
+}
+
+export async function gather(site: ResolvedSite, options: GatherOptions): Promise<Gathered> {
+  const progress = options.progress ?? (() => undefined);
+  progress(`connecting to ${site.nodes.map((node) => node.address).join(' and ')}`);
+  const connected = await Promise.all(
+    site.nodes.map(async (node) => {
+      try {
+        const transport = await connect(
+          {
+            endpoint: { host: node.address, port: node.port },
+            login: {
+              user: site.ssh.user,
+              ...(site.ssh.identityFile && { identityFile: site.ssh.identityFile }),
+            },
+            knownHostsPath: options.knownHostsPath,
+            ...(options.secrets && { secrets: options.secrets }),
+          },
+          { label: node.address, ...(options.signal && { signal: options.signal }) },
+        );
+        return { transport };
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        return { error: toErrorInfo(error) };
+      }
+    }),
+  );
+
+  progress('reading the inventory of both servers');
+  const nodes = (await Promise.all(
+    site.nodes.map((node, index) => {
+      const key = NODE_KEYS[index] ?? 'a';
+      const link = connected[index];
+      if (!link || 'error' in link)
+        return { key, label: node.address, connectError: link?.error } satisfies NodeState;
+      return readNode(key, node.address, link.transport, options.signal);
+    }),
+  )) as unknown as readonly [NodeState, NodeState];
+
+  const [a, b] = nodes;
+  const transportA = connected[0] && 'transport' in connected[0] ? connected[0].transport : undefined;
+  const transportB = connected[1] && 'transport' in connected[1] ? connected[1].transport : undefined;
+  let wire: CheckContext['wire'];
+  if (transportA && transportB && a.inventory && b.inventory && !a.sudoError && !b.sudoError) {
+    progress('probing the wire for the direct private cable');
+    wire = await probeWire(wireNode(a, transportA), wireNode(b, transportB), {
+      ...(options.signal && { signal: options.signal }),
+      ...(site.network.private.a !== AUTO &&
+        site.network.private.b !== AUTO && {
+          preferred: { a: site.network.private.a, b: site.network.private.b },
+        }),
+    }).catch((error: unknown): { error: ErrorInfo } => {
+      if (options.signal?.aborted) throw error;
+      return { error: toErrorInfo(error) };
+    });
+  }
+
+  const witness =
+    site.quorum === 'two_node'
+      ? undefined
+      : await checkWitness(site.quorum.witness.address, site.quorum.witness.port);
+  return {
+    context: { site, nodes, ...(wire && { wire }), ...(witness && { witness }) },
+    transports: [transportA, transportB],
+  };
+}
+
+function wireNode(node: NodeState, transport: Transport) {
+  const nics = node.inventory && !isFactError(node.inventory.nics) ? node.inventory.nics : [];
+  return {
+    label: node.label,
+    transport,
+    nics,
+    managementNic: managementNicFor(nics, node.extras?.session?.serverAddress ?? null),
+  };
+}
+
+async function readNode(
+  key: 'a' | 'b',
+  label: string,
+  transport: Transport,
+  signal?: AbortSignal,
+): Promise<NodeState> {
+  const sudoError = await transport
+    .exec('true', { sudo: true, timeoutMs: 30_000, ...(signal && { signal }) })
+    .then(() => undefined)
+    .catch((error: unknown) => {
+      if (signal?.aborted) throw error;
+      return toErrorInfo(error);
+    });
+  const [inventory, extras, clockOffsetMs] = await Promise.all([
+    probeHost(transport, signal ? { signal } : {}),
+    readExtras(transport, !sudoError, signal),
+    measureClockOffsetMs(transport, signal).catch(() => undefined),
+  ]);
+  return {
+    key,
+    label,
+    inventory,
+    extras,
+    ...(sudoError && { sudoError }),
+    ...(clockOffsetMs !== undefined && { clockOffsetMs }),
+    ...(extras.session && { sessionAddress: extras.session.serverAddress }),
+  };
+}
+
+const EXTRA_FACTS = Object.fromEntries(extraFacts.map((fact) => [fact.id, fact]));
+
+async function readExtras(transport: Transport, sudo: boolean, signal?: AbortSignal): Promise<NodeExtras> {
+  const marker = newMarker();
+  // $SSH_CONNECTION is the login shell's; sudo would clear it, so it is read outside sudo.
+  const script = `SSH_CONNECTION=${quote(await sessionOf(transport))}; export SSH_CONNECTION\n${scriptFor(extraFacts, marker, 30)}`;
+  const result = await transport.exec('sh -s', {
+    stdin: script,
+    sudo,
+    timeoutMs: 120_000,
+    ...(signal && { signal }),
+  });
+  const outcomes = interpretAll(EXTRA_FACTS, result.stdout, marker);
+  const value = <T>(id: string, fallback: T): T => {
+    const outcome = outcomes[id];
+    return outcome?.ok ? (outcome.value as T) : fallback;
+  };
+  return {
+    session: value('session', null),
+    drbd: value('drbd', { moduleVersion: null, loaded: false }),
+    qemu: value('qemu', { version: null, coloFeatures: [] }),
+    packageSource: value('package-source', {
+      sources: [],
+      unreachable: [{ url: '(apt)', error: 'could not be checked' }],
+    }),
+    conflicts: value('conflicts', {
+      corosyncConfig: false,
+      lockstepPair: null,
+      pacemakerCib: false,
+      drbdResources: [],
+      virtualMachines: [],
+      xenDom0: false,
+    }),
+  };
+}
+
+async function sessionOf(transport: Transport): Promise<string> {
+  const result = await transport.exec('echo "$SSH_CONNECTION"', { timeoutMs: 15_000 });
+  return result.stdout.trim();
+}
+
+async function checkWitness(address: string, port: number): Promise<{ reachable: boolean; detail: string }> {
+  try {
+    const key = await readHostKey({ host: address, port }, { timeoutMs: 5000 });
+    return { reachable: true, detail: `SSH answers (${key.banner}, ${key.keyType} ${key.fingerprint})` };
+  } catch (error) {
+    return { reachable: false, detail: toErrorInfo(error).message };
+  }
+}
