@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import {
+  checkSiteField,
+  type AppInfo,
+  type CallResult,
+  type DiscoveryRow,
+  type LabStatusView,
+  type LockstepApi,
+  type ParsedArgs,
+  type ProbeNode,
+} from '../api/contract';
+import type { Endpoint } from '../api/endpoint';
+import { LockstepError, toErrorInfo } from '../api/errors';
+import type { LockstepEvent } from '../api/events';
+import type { DiscoveryRow as ScanRow } from '../discovery/scan';
+import { hostKeyError } from '../ssh/host-key-errors';
+import { normaliseFingerprint, sha256Fingerprint } from '../ssh/fingerprint';
+import { entryMatchesHost, knownHostsName, type KnownHostsStore } from '../ssh/known-hosts';
+import type { LabStatus } from '../lab/types';
+import { defaultKnownHostsPath } from '../util/paths';
+import { EventHub, now } from './event-hub';
+import { realLibraries, type EngineLibraries } from './libraries';
+
+/** How a door configures the one implementation of the contract. */
+export interface ServiceOptions {
+  readonly door: AppInfo['door'];
+  readonly version: string;
+  readonly knownHostsPath?: string;
+  /** Electron reports whether safeStorage can encrypt (not `basic_text`); the web bridge cannot. */
+  readonly secretStorage?: AppInfo['secretStorage'];
+  readonly libraries?: EngineLibraries;
+}
+
+/** The service plus the event stream its calls feed. */
+export interface LockstepService {
+  readonly api: LockstepApi;
+  readonly events: EventHub;
+}
+
+/**
+ * The one implementation of `LockstepApi`, shared by every door: it calls the engine
+ * libraries and reports progress as events. Secrets arrive in a call's arguments, are
+ * handed to the transport for that call and are not kept, logged or echoed back.
+ */
+export function createLockstepService(options: ServiceOptions): LockstepService {
+  const libraries = options.libraries ?? realLibraries;
+  const knownHostsPath = options.knownHostsPath ?? defaultKnownHostsPath();
+  const events = new EventHub();
+  const emit = (event: LockstepEvent): void => events.emit(event);
+
+  /** Runs a long call, announcing its end on the event stream with the same id. */
+  async function operation<T>(
+    call: string,
+    operationId: string | undefined,
+    body: (id: string) => Promise<T>,
+  ): Promise<T> {
+    const id = operationId ?? randomUUID();
+    try {
+      const result = await body(id);
+      emit({ type: 'operationFinished', operationId: id, at: now(), call, ok: true });
+      return result;
+    } catch (error) {
+      emit({
+        type: 'operationFinished',
+        operationId: id,
+        at: now(),
+        call,
+        ok: false,
+        error: toErrorInfo(error),
+      });
+      throw error;
+    }
+  }
+
+  async function trustStateOf(endpoint: Endpoint, keyType: string, fingerprint: string, key: string) {
+    const store = await libraries.loadKnownHosts(knownHostsPath);
+    const lookup = store.lookup(endpoint, { keyType, key });
+    switch (lookup.status) {
+      case 'match':
+        return { trust: 'pinned' as const };
+      case 'unknown':
+        return { trust: 'unknown' as const };
+      case 'mismatch':
+        return { trust: 'mismatch' as const, pinnedFingerprint: lookup.pinned[0]?.fingerprint };
+      case 'revoked':
+        return { trust: 'mismatch' as const, pinnedFingerprint: fingerprint };
+      default:
+        return assertNever(lookup);
+    }
+  }
+
+  async function labView(): Promise<LabStatusView> {
+    try {
+      libraries.assertLabSupported();
+    } catch (error) {
+      if (error instanceof LockstepError && error.code === 'lab.unsupported') {
+        return { state: 'unsupported', reason: `${error.message} ${error.remedy}`, nodes: [], leftovers: [] };
+      }
+      throw error;
+    }
+    return toLabView(await libraries.labStatus());
+  }
+
+  const api: LockstepApi = {
+    async appInfo() {
+      return {
+        product: 'Lockstep',
+        version: options.version,
+        door: options.door,
+        platform: `${process.platform}-${process.arch}`,
+        knownHostsPath,
+        secretStorage: options.secretStorage ?? 'unavailable',
+      };
+    },
+
+    labStatus: () => labView(),
+
+    labUp: (args) =>
+      operation('labUp', args.operationId, async (id) => {
+        libraries.assertLabSupported();
+        await libraries.labUp(
+          (message) => emit({ type: 'labProgress', operationId: id, at: now(), message }),
+          knownHostsPath,
+        );
+        return labView();
+      }),
+
+    labDown: (args) =>
+      operation('labDown', args.operationId, async (id) => {
+        libraries.assertLabSupported();
+        await libraries.labDown((message) =>
+          emit({ type: 'labProgress', operationId: id, at: now(), message }),
+        );
+        return labView();
+      }),
+
+    discover: (args) =>
+      operation('discover', args.operationId, async (id) => {
+        const started = performance.now();
+        const store = await libraries.loadKnownHosts(knownHostsPath);
+        const withTrust = (row: ScanRow): DiscoveryRow => {
+          if (row.state !== 'ssh' || !row.address || !row.fingerprint || !row.keyType) return { ...row };
+          const trust = pinnedStateOf(store, row);
+          return { ...row, ...(trust && { trust }) };
+        };
+        let seen = 0;
+        const { rows, scanned } = await libraries.discover(args.targets, {
+          port: args.port,
+          onRow: (row) => {
+            seen += 1;
+            if (row.state === 'ssh' || !row.fromRange) {
+              emit({ type: 'discoveryResult', operationId: id, at: now(), row: withTrust(row) });
+            }
+            if (seen % 16 === 0)
+              emit({
+                type: 'progress',
+                operationId: id,
+                at: now(),
+                call: 'discover',
+                message: 'scanning',
+                done: seen,
+              });
+          },
+        });
+        return {
+          rows: rows.filter((row) => row.state === 'ssh' || !row.fromRange).map(withTrust),
+          scanned,
+          durationMs: Math.round(performance.now() - started),
+        };
+      }),
+
+    async readHostKey(args) {
+      const info = await libraries.readHostKey(args.endpoint);
+      const state = await trustStateOf(args.endpoint, info.keyType, info.fingerprint, info.publicKey);
+      return {
+        endpoint: args.endpoint,
+        banner: info.banner,
+        keyType: info.keyType,
+        fingerprint: info.fingerprint,
+        rttMs: Math.round(info.rttMs * 10) / 10,
+        ...state,
+      };
+    },
+
+    async trust(args) {
+      const confirmed = normaliseFingerprint(args.fingerprint);
+      const info = await libraries.readHostKey(args.endpoint);
+      if (confirmed !== info.fingerprint) {
+        throw new LockstepError({
+          code: 'ssh.host-key-mismatch',
+          host: args.endpoint.host,
+          field: 'fingerprint',
+          message: `${args.endpoint.host} now offers ${info.keyType} ${info.fingerprint}, not the key you confirmed (${args.fingerprint}). Nothing was trusted.`,
+          remedy:
+            "Read the key again and compare it with the server's console (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`). If it keeps changing, someone may be intercepting the connection.",
+        });
+      }
+      const store = await libraries.loadKnownHosts(knownHostsPath);
+      const offered = { keyType: info.keyType, key: info.publicKey };
+      const lookup = store.lookup(args.endpoint, offered);
+      if (lookup.status === 'match') {
+        return {
+          endpoint: args.endpoint,
+          keyType: info.keyType,
+          fingerprint: info.fingerprint,
+          knownHostsPath,
+          alreadyTrusted: true,
+        };
+      }
+      const refusal =
+        lookup.status === 'unknown' ? undefined : hostKeyError(args.endpoint, info, lookup, knownHostsPath);
+      if (refusal) throw refusal;
+      await store.pin(args.endpoint, offered, { comment: 'lockstep' });
+      return {
+        endpoint: args.endpoint,
+        keyType: info.keyType,
+        fingerprint: info.fingerprint,
+        knownHostsPath,
+        alreadyTrusted: false,
+      };
+    },
+
+    probe: (args) =>
+      operation('probe', args.operationId, async (id) => {
+        const nodes = await Promise.all(
+          args.nodes.map(async (endpoint): Promise<ProbeNode> => {
+            emit({
+              type: 'progress',
+              operationId: id,
+              at: now(),
+              call: 'probe',
+              message: `reading facts of ${endpoint.host}`,
+            });
+            try {
+              const inventory = await libraries.probe({
+                endpoint,
+                login: args.login,
+                ...(args.secrets && { secrets: args.secrets }),
+                knownHostsPath,
+              });
+              return { ok: true, endpoint, inventory };
+            } catch (error) {
+              return { ok: false, endpoint, error: toErrorInfo(error) };
+            }
+          }),
+        );
+        return { nodes };
+      }),
+
+    async loadSiteFile(args) {
+      return { path: args.path, site: await libraries.loadSiteFile(args.path) };
+    },
+
+    async validateSiteField(args) {
+      return checkSiteField(args.field, args.value);
+    },
+  } satisfies { [N in keyof LockstepApi]: (args: ParsedArgs<N>) => Promise<CallResult<N>> };
+
+  return { api, events };
+}
+
+/** Whether a discovered key is the one pinned for its address (rows carry fingerprints, not key blobs). */
+function pinnedStateOf(store: KnownHostsStore, row: ScanRow): DiscoveryRow['trust'] {
+  if (!row.address) return undefined;
+  const name = knownHostsName({ host: row.address, port: row.port });
+  const pins = store.entries.filter((entry) => entry.marker === undefined && entryMatchesHost(entry, name));
+  if (pins.length === 0) return 'unknown';
+  return pins.some((pin) => sha256Fingerprint(Buffer.from(pin.key, 'base64')) === row.fingerprint)
+    ? 'pinned'
+    : 'mismatch';
+}
+
+/** The lab library's status, as the contract shows it. */
+export function toLabView(status: LabStatus): LabStatusView {
+  const info = status.info;
+  return {
+    state: status.state,
+    ...(status.state === 'degraded' && {
+      reason: status.leftovers.length
+        ? `Parts of the lab are left over: ${status.leftovers.join(', ')}.`
+        : 'Not every lab server answers SSH.',
+    }),
+    nodes: status.nodes.map((node) => ({
+      name: node.name,
+      hostname: node.hostname,
+      address: node.address,
+      port: info?.nodes.find((each) => each.name === node.name)?.port ?? 22,
+      running: node.running,
+      sshReady: node.sshReady,
+    })),
+    ...(info && {
+      siteFile: info.siteFile,
+      identityFile: info.identityFile,
+      knownHostsPath: info.knownHostsPath,
+      managementSubnet: info.managementSubnet,
+    }),
+    leftovers: [...status.leftovers],
+  };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}

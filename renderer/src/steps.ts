@@ -1,0 +1,105 @@
+/**
+ * The steps of the flow (PRODUCT.md "The flow"), in order. Only the steps the engine
+ * supports today can be reached; the rest are listed, marked as not yet available.
+ */
+export type StepId =
+  | 'start'
+  | 'find'
+  | 'trust'
+  | 'inventory'
+  | 'roles'
+  | 'disks'
+  | 'options'
+  | 'validate'
+  | 'plan'
+  | 'install'
+  | 'verify'
+  | 'console';
+
+export interface StepDefinition {
+  readonly id: StepId;
+  readonly title: string;
+  /** One line under the title in the step rail. */
+  readonly hint: string;
+  /** False for steps whose engine is not built yet. */
+  readonly built: boolean;
+}
+
+export const STEPS: readonly StepDefinition[] = [
+  { id: 'start', title: 'Start', hint: 'New pair, site file or lab', built: true },
+  { id: 'find', title: 'Find servers', hint: 'Addresses or a subnet', built: true },
+  { id: 'trust', title: 'Connect and trust', hint: 'Login and host keys', built: true },
+  { id: 'inventory', title: 'Inventory', hint: 'Both servers side by side', built: true },
+  { id: 'roles', title: 'Network roles', hint: 'Management, private link', built: false },
+  { id: 'disks', title: 'Disks', hint: 'Mirrored storage pool', built: false },
+  { id: 'options', title: 'Options', hint: 'Name, fencing, witness', built: false },
+  { id: 'validate', title: 'Validate', hint: 'Every check', built: false },
+  { id: 'plan', title: 'Plan', hint: 'What will change', built: false },
+  { id: 'install', title: 'Install', hint: 'Both servers', built: false },
+  { id: 'verify', title: 'Verify', hint: 'Prove it works', built: false },
+  { id: 'console', title: 'Console', hint: 'Watch the pair', built: false },
+];
+
+/** How a step appears in the rail. */
+export type StepState = 'current' | 'done' | 'available' | 'locked' | 'unbuilt';
+
+/** What decides which steps can be reached. */
+export interface Progress {
+  readonly current: StepId;
+  /** Servers chosen in "Find servers" (a pair is two). */
+  readonly selectedCount: number;
+  /** Chosen servers whose host key is trusted. */
+  readonly trustedCount: number;
+  /** An inventory was read. */
+  readonly inventoryRead: boolean;
+}
+
+/** Whether a step can be opened now, and why not. */
+export function stepState(step: StepDefinition, progress: Progress): StepState {
+  if (!step.built) return 'unbuilt';
+  if (step.id === progress.current) return 'current';
+  const reachable = isReachable(step.id, progress);
+  if (!reachable) return 'locked';
+  return isDone(step.id, progress) ? 'done' : 'available';
+}
+
+/** Why a step is locked, in words for its tooltip and accessible description. */
+export function lockedReason(step: StepId): string {
+  switch (step) {
+    case 'trust':
+      return 'Choose two servers in Find servers first.';
+    case 'inventory':
+      return 'Trust both servers first.';
+    default:
+      return 'Not yet available in this version.';
+  }
+}
+
+function isReachable(step: StepId, progress: Progress): boolean {
+  switch (step) {
+    case 'start':
+    case 'find':
+      return true;
+    case 'trust':
+      return progress.selectedCount === 2;
+    case 'inventory':
+      return progress.selectedCount === 2 && progress.trustedCount === 2;
+    default:
+      return false;
+  }
+}
+
+function isDone(step: StepId, progress: Progress): boolean {
+  switch (step) {
+    case 'start':
+      return progress.current !== 'start';
+    case 'find':
+      return progress.selectedCount === 2;
+    case 'trust':
+      return progress.trustedCount === 2;
+    case 'inventory':
+      return progress.inventoryRead;
+    default:
+      return false;
+  }
+}

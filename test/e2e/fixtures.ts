@@ -1,0 +1,128 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { test as base, expect, type Page } from '@playwright/test';
+
+/** A running `lockstep ui --web` started from the built CLI, as a user would start it. */
+export interface Bridge {
+  readonly url: string;
+  readonly origin: string;
+  readonly port: number;
+  readonly token: string;
+  /** Lockstep's known_hosts for this bridge: a fresh file, so trust starts from nothing. */
+  readonly knownHostsPath: string;
+}
+
+/** The practice lab as `lockstep lab status --json` reports it. */
+export interface LabFacts {
+  readonly running: boolean;
+  readonly reason: string;
+  readonly identityFile?: string;
+  readonly siteFile?: string;
+  readonly addresses: readonly string[];
+}
+
+/** Starts a bridge with its own known_hosts (optionally seeded), and stops it afterwards. */
+export async function startBridge(
+  knownHostsPath: string,
+): Promise<{ bridge: Bridge; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['bin/lockstep.mjs', '--json', '--known-hosts', knownHostsPath, 'ui', '--web', '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const printed = await new Promise<{ url: string; port: number }>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(
+      () => reject(new Error(`lockstep ui --web printed no address: ${stderr.join('')}`)),
+      15_000,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      try {
+        const value = JSON.parse(out) as { url: string; port: number };
+        clearTimeout(timer);
+        resolve(value);
+      } catch {
+        // not the whole document yet
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`lockstep ui --web exited with ${code}: ${stderr.join('')}`));
+    });
+  });
+  const token = new URL(printed.url).hash.replace(/^#token=/, '');
+  const bridge: Bridge = {
+    url: printed.url,
+    origin: `http://127.0.0.1:${printed.port}`,
+    port: printed.port,
+    token,
+    knownHostsPath,
+  };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { bridge, stop };
+}
+
+const run = promisify(execFile);
+
+/** Asks the CLI about the practice lab (the integration setup brings it up). */
+export async function labFacts(): Promise<LabFacts> {
+  try {
+    const { stdout } = await run(process.execPath, ['bin/lockstep.mjs', 'lab', 'status', '--json'], {
+      timeout: 20_000,
+    });
+    const status = JSON.parse(stdout) as {
+      state: string;
+      info?: { identityFile: string; siteFile: string; nodes: { address: string }[] };
+    };
+    const running = status.state === 'running' && !!status.info;
+    return {
+      running,
+      reason: running
+        ? ''
+        : `the practice lab is ${status.state}; run \`node bin/lockstep.mjs lab up\` first`,
+      identityFile: status.info?.identityFile,
+      siteFile: status.info?.siteFile,
+      addresses: status.info?.nodes.map((node) => node.address) ?? [],
+    };
+  } catch (error) {
+    return { running: false, reason: `lab status failed: ${String(error)}`, addresses: [] };
+  }
+}
+
+/** Saves a full-page screenshot of the current screen as an artifact. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join('artifacts', 'screenshots', `${name}.png`), fullPage: true });
+}
+
+export const test = base.extend<{ knownHostsDir: string }, { bridge: Bridge }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a pattern
+  knownHostsDir: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-e2e-'));
+    await use(dir);
+    rmSync(dir, { recursive: true, force: true });
+  },
+  bridge: [
+    // eslint-disable-next-line no-empty-pattern -- as above
+    async ({}, use) => {
+      const dir = mkdtempSync(join(tmpdir(), 'lockstep-e2e-bridge-'));
+      const { bridge, stop } = await startBridge(join(dir, 'known_hosts'));
+      await use(bridge);
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect };
