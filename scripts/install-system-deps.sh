@@ -12,6 +12,7 @@ packages=(
   ethtool iputils-ping # link facts and the private-link test
   chromium             # Playwright drives the real browser through the web bridge
   xvfb                 # a display for the Electron suite where a runtime exists
+  sudo                 # transport tests prove sudo with a password on stdin
 )
 
 if [ "$(id -u)" != 0 ]; then
