@@ -10,6 +10,7 @@ import { action, type ActionContext } from '../action';
 import { addConnectOptions } from '../context';
 import { formatInventories } from '../format/inventory';
 import { formatError, printJson, printLine, printNote } from '../output';
+import { loadSiteFile } from '../../site/load';
 import { sshPassword } from '../prompt';
 
 /**
@@ -23,8 +24,8 @@ export function registerProbe(program: Command): void {
       .command('probe')
       .description('inventory of servers, side by side: OS, CPU, memory, disks, NICs')
       .argument(
-        '<hosts...>',
-        'HOST, HOST:PORT or [IPV6]:PORT (host keys must be pinned with `lockstep trust`)',
+        '[hosts...]',
+        'HOST, HOST:PORT or [IPV6]:PORT (default: the servers of the site file; host keys must be pinned with `lockstep trust`)',
       ),
   )
     .addHelpText(
@@ -54,17 +55,27 @@ export async function runProbe(
   flags: ProbeFlags,
 ): Promise<number> {
   const { options, signal } = context;
-  if (options.config) {
+  // With -c the servers and the login come from the site file; HOST arguments and
+  // -u/-i/-p still win, so one server of a pair can be probed on its own.
+  const site = options.config ? loadSiteFile(options.config).site : undefined;
+  if (!site && hosts.length === 0)
     throw new LockstepError({
       code: 'usage',
-      field: '--config',
-      message: 'probe -c site.yaml is not available yet.',
-      remedy: 'Name the servers instead: lockstep probe HOST HOST.',
+      field: 'HOST',
+      message: 'probe needs the servers to look at.',
+      remedy:
+        'Name them (lockstep probe 10.0.0.11 10.0.0.12) or give the site file (lockstep probe -c site.yaml).',
     });
-  }
-  const defaultPort = flags.port === undefined ? 22 : parsePort(flags.port, '--port');
-  const endpoints: Endpoint[] = hosts.map((host) => parseEndpoint(host, defaultPort, 'host'));
-  const user = flags.user ?? 'root';
+  const defaultPort = flags.port === undefined ? (site?.ssh.port ?? 22) : parsePort(flags.port, '--port');
+  const endpoints: Endpoint[] =
+    hosts.length > 0
+      ? hosts.map((host) => parseEndpoint(host, defaultPort, 'host'))
+      : (site?.nodes ?? []).map((node) => ({
+          host: node.address,
+          port: flags.port === undefined ? node.port : defaultPort,
+        }));
+  const user = flags.user ?? site?.ssh.user ?? 'root';
+  const identity = flags.identity ?? site?.ssh.identityFile ?? undefined;
   const knownHostsPath = options.knownHosts ?? defaultKnownHostsPath();
   const password = await sshPassword(user, endpoints.map(formatEndpoint).join(', '), { ask: false });
 
@@ -75,7 +86,7 @@ export async function runProbe(
         const transport = await connect(
           {
             endpoint,
-            login: { user, ...(flags.identity !== undefined && { identityFile: flags.identity }) },
+            login: { user, ...(identity !== undefined && { identityFile: identity }) },
             ...(password !== undefined && { secrets: { password } }),
             knownHostsPath,
           },
