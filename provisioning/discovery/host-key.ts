@@ -3,6 +3,7 @@ import { Client } from 'ssh2';
 import { LockstepError } from '../api/errors';
 import type { Endpoint } from '../api/endpoint';
 import { keyTypeOf, sha256Fingerprint } from '../ssh/fingerprint';
+import { assertNever } from '../util/assert-never';
 
 /** What a server says about itself before anyone authenticates. */
 export interface HostKeyInfo {
@@ -100,7 +101,10 @@ export async function probeSshPort(endpoint: Endpoint, options: ProbeOptions = {
     let settled = false;
     let grace: NodeJS.Timeout | undefined;
     onForeignGreeting = () => {
-      grace ??= setTimeout(() => finish('the service greeted with something other than SSH'), FOREIGN_GREETING_GRACE_MS);
+      grace ??= setTimeout(
+        () => finish('the service greeted with something other than SSH'),
+        FOREIGN_GREETING_GRACE_MS,
+      );
     };
     const finish = (failure?: string | LockstepError): void => {
       if (settled) return;
@@ -142,7 +146,9 @@ export async function probeSshPort(endpoint: Endpoint, options: ProbeOptions = {
         banner: banner || firstLine(received),
         reason:
           failure ??
-          (banner ? 'the server closed the connection before sending a host key' : 'the port did not answer as an SSH server'),
+          (banner
+            ? 'the server closed the connection before sending a host key'
+            : 'the port did not answer as an SSH server'),
       });
     };
     const onAbort = (): void => finish(cancelled());
@@ -209,7 +215,9 @@ function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u00ff]/g, '?').slice(0, 255);
 }
 
-type Connected = { readonly kind: 'connected'; readonly rttMs: number } | Extract<PortAnswer, { kind: 'closed' | 'no-answer' }>;
+type Connected =
+  | { readonly kind: 'connected'; readonly rttMs: number }
+  | Extract<PortAnswer, { kind: 'closed' | 'no-answer' }>;
 
 function connectSocket(
   socket: Socket,
@@ -229,7 +237,10 @@ function connectSocket(
     const onGiveUp = (): void => {
       done();
       socket.destroy();
-      resolve({ kind: 'no-answer', reason: `no answer within ${Math.round(performance.now() - started)} ms` });
+      resolve({
+        kind: 'no-answer',
+        reason: `no answer within ${Math.round(performance.now() - started)} ms`,
+      });
     };
     const onAbort = (): void => {
       done();
@@ -292,8 +303,4 @@ function unreachable(endpoint: Endpoint, reason: string): LockstepError {
     remedy:
       'Check that the server is powered on, that the address and port are right, that sshd is running, and that no firewall blocks the port.',
   });
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected answer ${JSON.stringify(value)}`);
 }

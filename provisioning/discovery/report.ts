@@ -70,7 +70,10 @@ export function formatRow(row: DiscoveryRow): string {
   }
   const state = STATE_TEXT[row.state];
   if (row.state === 'unresolved') return `${endpoint} ${state}${reasonSuffix(row.reason, state)}`;
-  const detail = [row.reason && row.reason !== state ? row.reason : '', row.banner ? `says "${row.banner}"` : '']
+  const detail = [
+    row.reason && row.reason !== state ? row.reason : '',
+    row.banner ? `says "${row.banner}"` : '',
+  ]
     .filter(Boolean)
     .join('; ');
   const rtt = row.rttMs === null ? '' : ` in ${formatRtt(row.rttMs)}`;

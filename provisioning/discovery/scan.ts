@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { DiscoveryRow } from '../api/contract';
 import { cancelled, probeSshPort, tcpConnectTime, type PortAnswer } from './host-key';
 import type { ScanEndpoint, Unresolved } from './targets';
+import { assertNever } from '../util/assert-never';
 
 /**
  * One result of `discover` (the `--json` row, and what the UI streams): the contract
@@ -101,7 +102,8 @@ export async function scan(
         ...(giveUp && { giveUpConnect: giveUp.signal }),
       }).finally(() => giveUp && pending.delete(giveUp));
       const answeredIn = answerTime(answer);
-      if (answeredIn !== undefined && !endpoint.single) slowestAnswerMs = Math.max(slowestAnswerMs ?? 0, answeredIn);
+      if (answeredIn !== undefined && !endpoint.single)
+        slowestAnswerMs = Math.max(slowestAnswerMs ?? 0, answeredIn);
       const row = toRow(endpoint, await withSecondRtt(endpoint, answer, connectTimeoutMs, inner.signal));
       rows[index] = row;
       options.onRow?.(row);
@@ -192,7 +194,15 @@ export function toRow(endpoint: ScanEndpoint, answer: PortAnswer): DiscoveryRow 
     }
     case 'closed':
     case 'no-answer':
-      return { ...base, state: answer.kind, banner: null, keyType: null, fingerprint: null, rttMs: null, reason: answer.reason };
+      return {
+        ...base,
+        state: answer.kind,
+        banner: null,
+        keyType: null,
+        fingerprint: null,
+        rttMs: null,
+        reason: answer.reason,
+      };
     default:
       return assertNever(answer);
   }
@@ -222,8 +232,4 @@ function nextTurn(): Promise<void> {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected answer ${JSON.stringify(value)}`);
 }

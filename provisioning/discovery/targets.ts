@@ -3,6 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { Endpoint } from '../api/endpoint';
 import { parseEndpoint } from '../api/endpoint-parse';
 import { LockstepError } from '../api/errors';
+import { assertNever } from '../util/assert-never';
 
 /**
  * What `discover` accepts on its command line, parsed before anything is sent on the
@@ -85,7 +86,8 @@ export function parseTargets(args: readonly string[], defaultPort = 22): Target[
       code: 'usage',
       field: 'CIDR|HOST',
       message: `The arguments name ${total.toLocaleString('en')} addresses; one run scans at most ${MAX_ADDRESSES.toLocaleString('en')}.`,
-      remedy: 'Split the scan into several runs of at most a /16 each, or name smaller ranges (e.g. `10.0.0.0/24`).',
+      remedy:
+        'Split the scan into several runs of at most a /16 each, or name smaller ranges (e.g. `10.0.0.0/24`).',
     });
   }
   return targets;
@@ -98,7 +100,8 @@ export function parseTargets(args: readonly string[], defaultPort = 22): Target[
  */
 export function parseTarget(argument: string, position: number, defaultPort = 22): Target {
   const text = argument.trim();
-  if (text === '') throw usage(argument, position, 'An empty argument is not an address, a range or a hostname.');
+  if (text === '')
+    throw usage(argument, position, 'An empty argument is not an address, a range or a hostname.');
 
   if (text.includes('/')) {
     const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
@@ -113,8 +116,10 @@ export function parseTarget(argument: string, position: number, defaultPort = 22
   }
 
   const endpoint = parseEndpoint(text, defaultPort, `argument ${position + 1}`);
-  if (isIPv4(endpoint.host)) return { kind: 'address', text: argument, address: endpoint.host, port: endpoint.port };
-  if (isIPv6(endpoint.host)) return { kind: 'address', text: argument, address: canonicalV6(endpoint.host), port: endpoint.port };
+  if (isIPv4(endpoint.host))
+    return { kind: 'address', text: argument, address: endpoint.host, port: endpoint.port };
+  if (isIPv6(endpoint.host))
+    return { kind: 'address', text: argument, address: canonicalV6(endpoint.host), port: endpoint.port };
   return { kind: 'name', text: argument, name: endpoint.host, port: endpoint.port };
 }
 
@@ -138,7 +143,11 @@ function parseV4Range(text: string, port: number, argument: string, position: nu
   }
   const prefix = /^\d{1,2}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!(prefix >= 0 && prefix <= 32)) {
-    throw usage(argument, position, `'/${prefixText}' in '${argument}' is not an IPv4 prefix length: expected /0 to /32.`);
+    throw usage(
+      argument,
+      position,
+      `'/${prefixText}' in '${argument}' is not an IPv4 prefix length: expected /0 to /32.`,
+    );
   }
   if (prefix < MIN_IPV4_PREFIX) {
     throw usage(
@@ -152,7 +161,15 @@ function parseV4Range(text: string, port: number, argument: string, position: nu
   const size = 2 ** (32 - prefix);
   // A /30 or larger has a network and a broadcast address that no server answers on.
   const count = prefix <= 30 ? size - 2 : size;
-  return { kind: 'range', text: argument, family: 4, network: v4Network(address, prefix), prefix, port, count };
+  return {
+    kind: 'range',
+    text: argument,
+    family: 4,
+    network: v4Network(address, prefix),
+    prefix,
+    port,
+    count,
+  };
 }
 
 function parseV6Range(text: string, port: number, argument: string, position: number): Target {
@@ -162,7 +179,11 @@ function parseV6Range(text: string, port: number, argument: string, position: nu
   }
   const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!(prefix >= 0 && prefix <= 128)) {
-    throw usage(argument, position, `'/${prefixText}' in '${argument}' is not an IPv6 prefix length: expected /0 to /128.`);
+    throw usage(
+      argument,
+      position,
+      `'/${prefixText}' in '${argument}' is not an IPv6 prefix length: expected /0 to /128.`,
+    );
   }
   if (prefix < MIN_IPV6_PREFIX) {
     throw usage(
@@ -175,7 +196,15 @@ function parseV6Range(text: string, port: number, argument: string, position: nu
   }
   const bits = 128 - prefix;
   const network = (v6ToBigInt(address) >> BigInt(bits)) << BigInt(bits);
-  return { kind: 'range', text: argument, family: 6, network: v6FromBigInt(network), prefix, port, count: 2 ** bits };
+  return {
+    kind: 'range',
+    text: argument,
+    family: 6,
+    network: v6FromBigInt(network),
+    prefix,
+    port,
+    count: 2 ** bits,
+  };
 }
 
 /** The addresses a range stands for, in order (IPv4 without network and broadcast addresses). */
@@ -225,7 +254,8 @@ export async function resolveTargets(
         add({ host: target.address, port: target.port, target: target.text, single: true });
         return;
       case 'range':
-        for (const address of rangeAddresses(target)) add({ host: address, port: target.port, target: target.text, single: false });
+        for (const address of rangeAddresses(target))
+          add({ host: address, port: target.port, target: target.text, single: false });
         return;
       case 'name': {
         const outcome = names[index];
@@ -252,7 +282,9 @@ export async function resolveTargets(
 
 async function lookupAll(name: string): Promise<string[]> {
   const found = await lookup(name, { all: true, verbatim: true });
-  return [...new Set(found.map((entry) => (entry.family === 6 ? canonicalV6(entry.address) : entry.address)))];
+  return [
+    ...new Set(found.map((entry) => (entry.family === 6 ? canonicalV6(entry.address) : entry.address))),
+  ];
 }
 
 function resolveFailure(error: unknown): string {
@@ -260,10 +292,6 @@ function resolveFailure(error: unknown): string {
   if (code === 'ENOTFOUND' || code === 'ENODATA' || code === 'EAI_NONAME') return 'does not resolve';
   if (code === 'EAI_AGAIN' || code === 'ETIMEOUT') return 'does not resolve (the resolver did not answer)';
   return `does not resolve (${code ?? (error instanceof Error ? error.message : String(error))})`;
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected target ${JSON.stringify(value)}`);
 }
 
 function v4ToNumber(address: string): number {
@@ -299,7 +327,9 @@ function v6ToBigInt(address: string): bigint {
 
 /** The RFC 5952 text of a 128-bit value: lower case, longest run of zero groups as `::`. */
 function v6FromBigInt(value: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, index) => Number((value >> BigInt(16 * (7 - index))) & 0xffffn));
+  const groups = Array.from({ length: 8 }, (_, index) =>
+    Number((value >> BigInt(16 * (7 - index))) & 0xffffn),
+  );
   let bestStart = -1;
   let bestLength = 0;
   for (let start = 0; start < 8; start += 1) {
@@ -320,5 +350,7 @@ export function canonicalV6(address: string): string {
 
 /** `host:port` as a person writes it: `[v6]:port` for IPv6. */
 export function endpointText(endpoint: Endpoint): string {
-  return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
+  return endpoint.host.includes(':')
+    ? `[${endpoint.host}]:${endpoint.port}`
+    : `${endpoint.host}:${endpoint.port}`;
 }

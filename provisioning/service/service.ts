@@ -20,6 +20,7 @@ import type { LabStatus } from '../lab/types';
 import { defaultKnownHostsPath } from '../util/paths';
 import { EventHub, now } from './event-hub';
 import { realLibraries, type EngineLibraries } from './libraries';
+import { assertNever } from '../util/assert-never';
 
 /** How a door configures the one implementation of the contract. */
 export interface ServiceOptions {
@@ -296,8 +297,4 @@ export function toLabView(status: LabStatus): LabStatusView {
     }),
     leftovers: [...status.leftovers],
   };
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }

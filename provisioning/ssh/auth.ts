@@ -34,33 +34,63 @@ export async function planAuth(target: ConnectTarget, options: AuthPlanOptions =
 
   if (login.identityFile) {
     const key = await loadKey(login.identityFile, secrets?.passphrase, true, target.endpoint.host);
-    if (key) attempts.push({ label: `identity file ${login.identityFile}`, serverMethod: 'publickey', method: { type: 'publickey', username, key } });
+    if (key)
+      attempts.push({
+        label: `identity file ${login.identityFile}`,
+        serverMethod: 'publickey',
+        method: { type: 'publickey', username, key },
+      });
   }
 
   const agentSocket = options.agentSocket ?? process.env.SSH_AUTH_SOCK;
   if (agentSocket && login.agent !== false) {
-    attempts.push({ label: 'ssh-agent', serverMethod: 'publickey', method: { type: 'agent', username, agent: agentSocket } });
+    attempts.push({
+      label: 'ssh-agent',
+      serverMethod: 'publickey',
+      method: { type: 'agent', username, agent: agentSocket },
+    });
   }
 
   if (!login.identityFile) {
-    const defaults = options.defaultIdentityFiles ?? ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => join(homedir(), '.ssh', name));
+    const defaults =
+      options.defaultIdentityFiles ??
+      ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => join(homedir(), '.ssh', name));
     for (const file of defaults) {
       const key = await loadKey(file, secrets?.passphrase, false, target.endpoint.host);
-      if (key) attempts.push({ label: `key ${file}`, serverMethod: 'publickey', method: { type: 'publickey', username, key } });
+      if (key)
+        attempts.push({
+          label: `key ${file}`,
+          serverMethod: 'publickey',
+          method: { type: 'publickey', username, key },
+        });
     }
   }
 
   const password = secrets?.password;
   if (password !== undefined) {
-    attempts.push({ label: 'password', serverMethod: 'password', method: { type: 'password', username, password } });
+    attempts.push({
+      label: 'password',
+      serverMethod: 'password',
+      method: { type: 'password', username, password },
+    });
     attempts.push({
       label: 'keyboard-interactive (password)',
       serverMethod: 'keyboard-interactive',
       method: {
         type: 'keyboard-interactive',
         username,
-        prompt: (_name: string, _instructions: string, _lang: string, prompts: Prompt[], finish: (answers: string[]) => void) =>
-          finish(prompts.map((prompt) => (prompts.length === 1 || /password/i.test(prompt.prompt) ? password : ''))),
+        prompt: (
+          _name: string,
+          _instructions: string,
+          _lang: string,
+          prompts: Prompt[],
+          finish: (answers: string[]) => void,
+        ) =>
+          finish(
+            prompts.map((prompt) =>
+              prompts.length === 1 || /password/i.test(prompt.prompt) ? password : '',
+            ),
+          ),
       },
     });
   }
@@ -88,7 +118,9 @@ export function authHandler(attempts: readonly AuthAttempt[], tried: string[]): 
 
 /** The `ssh.auth-failed` error, naming what was tried. */
 export function authFailedError(host: string, user: string, tried: readonly string[]): LockstepError {
-  const what = tried.length ? `tried ${tried.join(', ')}` : 'no login method was available (no identity file, no ssh-agent, no password)';
+  const what = tried.length
+    ? `tried ${tried.join(', ')}`
+    : 'no login method was available (no identity file, no ssh-agent, no password)';
   return new LockstepError({
     code: 'ssh.auth-failed',
     host,
@@ -99,7 +131,12 @@ export function authFailedError(host: string, user: string, tried: readonly stri
   });
 }
 
-async function loadKey(file: string, passphrase: string | undefined, explicit: boolean, host: string): Promise<ParsedKey | undefined> {
+async function loadKey(
+  file: string,
+  passphrase: string | undefined,
+  explicit: boolean,
+  host: string,
+): Promise<ParsedKey | undefined> {
   let content: Buffer;
   try {
     content = await readFile(file);
@@ -109,7 +146,8 @@ async function loadKey(file: string, passphrase: string | undefined, explicit: b
       code: 'config',
       field: 'identityFile',
       message: `Cannot read the identity file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-      remedy: 'Give the path of a private key file (-i FILE, or ssh.identityFile in the site file) that this user can read.',
+      remedy:
+        'Give the path of a private key file (-i FILE, or ssh.identityFile in the site file) that this user can read.',
     });
   }
   // ssh2 is CommonJS: Node's ESM loader sees `Client` as a named export but not `utils`.

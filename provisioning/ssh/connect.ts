@@ -10,7 +10,14 @@ import { authFailedError, authHandler, planAuth, type AuthPlanOptions } from './
 import { keyTypeOf, sha256Fingerprint } from './fingerprint';
 import { hostKeyError, hostKeyMismatchError } from './host-key-errors';
 import { KnownHostsStore } from './known-hosts';
-import { classifySudoRefusal, newSudoTokens, sudoCommand, sudoError, type SudoRefusal, type SudoTokens } from './sudo';
+import {
+  classifySudoRefusal,
+  newSudoTokens,
+  sudoCommand,
+  sudoError,
+  type SudoRefusal,
+  type SudoTokens,
+} from './sudo';
 import type { ConnectTarget, ExecOptions, ExecResult, Transport } from './types';
 
 /**
@@ -30,7 +37,11 @@ export interface ConnectOptions extends AuthPlanOptions {
   /** Concurrent channels per connection; stays below OpenSSH's MaxSessions (10). */
   readonly maxChannels?: number;
   /** Reconnection after a drop between commands. */
-  readonly reconnect?: { readonly retries?: number; readonly minTimeoutMs?: number; readonly maxTimeoutMs?: number };
+  readonly reconnect?: {
+    readonly retries?: number;
+    readonly minTimeoutMs?: number;
+    readonly maxTimeoutMs?: number;
+  };
   /** Cancels connecting (and reconnecting). */
   readonly signal?: AbortSignal;
   /** Progress lines (never secrets). */
@@ -48,11 +59,16 @@ export async function connect(target: ConnectTarget, options: ConnectOptions = {
  * Connects to several servers at once; if any fails, closes the others and throws
  * that failure, so a caller never holds half a pair.
  */
-export async function connectAll(targets: readonly ConnectTarget[], options: ConnectOptions = {}): Promise<Transport[]> {
+export async function connectAll(
+  targets: readonly ConnectTarget[],
+  options: ConnectOptions = {},
+): Promise<Transport[]> {
   const results = await Promise.allSettled(targets.map((target) => connect(target, options)));
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) {
-    await Promise.all(results.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)));
+    await Promise.all(
+      results.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)),
+    );
     throw failure.reason;
   }
   return results.map((result) => (result as PromiseFulfilledResult<Transport>).value);
@@ -127,13 +143,19 @@ class SshTransport implements Transport {
         };
         const started = performance.now();
         const line = frameCommand(command, frame);
-        const { client, channel } = await this.withChannel<ClientChannel>((c, callback) => c.exec(line, callback));
+        const { client, channel } = await this.withChannel<ClientChannel>((c, callback) =>
+          c.exec(line, callback),
+        );
         await this.run(client, channel, options, frame, started, { resolve, reject });
       }).catch(reject);
     });
   }
 
-  async upload(content: Buffer | string, remotePath: string, options: { mode?: number; sudo?: boolean } = {}): Promise<void> {
+  async upload(
+    content: Buffer | string,
+    remotePath: string,
+    options: { mode?: number; sudo?: boolean } = {},
+  ): Promise<void> {
     const data = typeof content === 'string' ? Buffer.from(content) : content;
     const mode = options.mode ?? 0o644;
     const useSudo = options.sudo === true && this.target.login.user !== 'root';
@@ -153,11 +175,16 @@ class SshTransport implements Transport {
       return;
     }
     const temp = `/tmp/.lockstep-upload-${id}`;
-    await this.sftp(remotePath, (sftp) => sftpCall<void>((cb) => sftp.writeFile(temp, data, { mode: 0o600, flag: 'wx' }, cb)));
+    await this.sftp(remotePath, (sftp) =>
+      sftpCall<void>((cb) => sftp.writeFile(temp, data, { mode: 0o600, flag: 'wx' }, cb)),
+    );
     try {
-      const result = await this.exec(`install -m ${mode.toString(8).padStart(4, '0')} -- ${quote(temp)} ${quote(remotePath)}`, {
-        sudo: true,
-      });
+      const result = await this.exec(
+        `install -m ${mode.toString(8).padStart(4, '0')} -- ${quote(temp)} ${quote(remotePath)}`,
+        {
+          sudo: true,
+        },
+      );
       if (result.code !== 0) {
         throw new LockstepError({
           code: 'command.failed',
@@ -221,7 +248,8 @@ class SshTransport implements Transport {
       factor: 2,
       signal: this.options.signal,
       shouldRetry: ({ error }) => error instanceof LockstepError && error.code === 'ssh.unreachable',
-      onFailedAttempt: ({ attemptNumber, error }) => this.options.log?.(`ssh ${this.label}: reconnect attempt ${attemptNumber} failed: ${error.message}`),
+      onFailedAttempt: ({ attemptNumber, error }) =>
+        this.options.log?.(`ssh ${this.label}: reconnect attempt ${attemptNumber} failed: ${error.message}`),
     });
     this.attach(client);
     this.options.log?.(`ssh ${this.label}: reconnected`);
@@ -280,7 +308,8 @@ class SshTransport implements Transport {
       client.once('ready', onReady);
       client.on('error', (error: Error & { level?: string; code?: string }) => {
         if (hostKeyFailure) return settle(hostKeyFailure);
-        if (error.level === 'client-authentication') return settle(authFailedError(endpoint.host, login.user, tried));
+        if (error.level === 'client-authentication')
+          return settle(authFailedError(endpoint.host, login.user, tried));
         if (algorithms.length > 0 && /host key|no matching/i.test(error.message)) {
           return settle(
             hostKeyMismatchError(
@@ -300,7 +329,9 @@ class SshTransport implements Transport {
               : (error.code ?? error.message);
         settle(unreachable(endpoint, reason));
       });
-      client.on('close', () => settle(hostKeyFailure ?? unreachable(endpoint, 'the server closed the connection during login')));
+      client.on('close', () =>
+        settle(hostKeyFailure ?? unreachable(endpoint, 'the server closed the connection during login')),
+      );
       client.connect({
         host: endpoint.host,
         port: endpoint.port,
@@ -318,7 +349,12 @@ class SshTransport implements Transport {
           }
           const offered = { keyType, key: key.toString('base64') };
           const lookup = store.lookup(endpoint, offered);
-          hostKeyFailure = hostKeyError(endpoint, { keyType, fingerprint: sha256Fingerprint(key) }, lookup, knownHostsPath);
+          hostKeyFailure = hostKeyError(
+            endpoint,
+            { keyType, fingerprint: sha256Fingerprint(key) },
+            lookup,
+            knownHostsPath,
+          );
           return hostKeyFailure === undefined;
         },
         authHandler: authHandler(attempts, tried),
@@ -327,7 +363,9 @@ class SshTransport implements Transport {
   }
 
   /** Opens a channel, reconnecting first if needed; a drop before the channel opened is retried once. */
-  private async withChannel<T>(open: (client: Client, callback: (error: Error | undefined, value: T) => void) => void): Promise<{ client: Client; channel: T }> {
+  private async withChannel<T>(
+    open: (client: Client, callback: (error: Error | undefined, value: T) => void) => void,
+  ): Promise<{ client: Client; channel: T }> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.ready();
       try {
@@ -350,7 +388,8 @@ class SshTransport implements Transport {
             code: 'ssh.disconnected',
             host: this.endpoint.host,
             message: `${this.label} refused to open a session: ${(error as Error).message}.`,
-            remedy: 'Check MaxSessions in the server\'s sshd_config (Lockstep opens at most 8 at a time) and retry.',
+            remedy:
+              "Check MaxSessions in the server's sshd_config (Lockstep opens at most 8 at a time) and retry.",
           },
           { cause: error },
         );
@@ -360,7 +399,9 @@ class SshTransport implements Transport {
 
   private async sftp<T>(remotePath: string, body: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     return this.limit(async () => {
-      const { channel: sftp } = await this.withChannel<SFTPWrapper>((client, callback) => client.sftp(callback));
+      const { channel: sftp } = await this.withChannel<SFTPWrapper>((client, callback) =>
+        client.sftp(callback),
+      );
       try {
         return await body(sftp);
       } catch (error) {
@@ -370,7 +411,8 @@ class SshTransport implements Transport {
             code: 'command.failed',
             host: this.endpoint.host,
             message: `File transfer of ${remotePath} on ${this.label} failed: ${(error as Error).message}.`,
-            remedy: 'Check that the path exists and that the login user may read or write it (use sudo for system files).',
+            remedy:
+              'Check that the path exists and that the login user may read or write it (use sudo for system files).',
           },
           { cause: error },
         );
@@ -484,7 +526,10 @@ class SshTransport implements Transport {
         stopRemote(client, channel, true, sessionPid);
       });
       channel.on('exit', (code: number | null, signal?: string) => {
-        exit = typeof code === 'number' ? { code } : { code: null, ...(signal && { signal: signal.replace(/^SIG/, '') }) };
+        exit =
+          typeof code === 'number'
+            ? { code }
+            : { code: null, ...(signal && { signal: signal.replace(/^SIG/, '') }) };
       });
       channel.on('close', () => {
         released();
@@ -518,7 +563,8 @@ class SshTransport implements Transport {
                 code: 'ssh.timeout',
                 host,
                 message: `A command on ${this.label} did not finish within ${formatMs(timeoutMs)} and was stopped.`,
-                remedy: 'Check the server for what slows it down (load, network, a package mirror); retry, or allow more time.',
+                remedy:
+                  'Check the server for what slows it down (load, network, a package mirror); retry, or allow more time.',
                 details: { timeoutMs },
               }),
             ),
@@ -551,16 +597,24 @@ function frameCommand(command: string, frame: ExecFrame): string {
  * to its command but could not relay KILL), a `kill -9` of the session's process group
  * over a second channel, then closing the channel.
  */
-function stopRemote(client: Client, channel: ClientChannel, viaSudo: boolean, sessionPid: number | undefined): void {
+function stopRemote(
+  client: Client,
+  channel: ClientChannel,
+  viaSudo: boolean,
+  sessionPid: number | undefined,
+): void {
   sendSignal(channel, viaSudo ? 'TERM' : 'KILL');
   if (sessionPid && sessionPid > 1 && !viaSudo) {
     try {
-      client.exec(`kill -9 -${sessionPid} 2>/dev/null || kill -9 ${sessionPid} 2>/dev/null; true`, (error, killer) => {
-        if (error) return;
-        killer.resume();
-        killer.stderr.resume();
-        killer.end();
-      });
+      client.exec(
+        `kill -9 -${sessionPid} 2>/dev/null || kill -9 ${sessionPid} 2>/dev/null; true`,
+        (error, killer) => {
+          if (error) return;
+          killer.resume();
+          killer.stderr.resume();
+          killer.end();
+        },
+      );
     } catch {
       // The connection is gone: so is the session.
     }
@@ -586,14 +640,19 @@ function sendSignal(channel: ClientChannel, name: string): void {
     };
     const id = internals.outgoing?.id;
     const state = internals.outgoing?.state;
-    if ((state === 'open' || state === 'eof') && id !== undefined) internals._client?._protocol?.signal(id, name);
+    if ((state === 'open' || state === 'eof') && id !== undefined)
+      internals._client?._protocol?.signal(id, name);
   } catch {
     // The channel or connection is already gone: nothing is left to stop.
   }
 }
 
-function sftpCall<T>(call: (callback: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value))));
+function sftpCall<T>(
+  call: (callback: (error: Error | null | undefined, value: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) =>
+    call((error, value) => (error ? reject(error) : resolve(value))),
+  );
 }
 
 function pinsFor(store: KnownHostsStore, endpoint: Endpoint) {
@@ -606,7 +665,11 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 function cancelled(): LockstepError {
-  return new LockstepError({ code: 'cancelled', message: 'Cancelled.', remedy: 'Run the command again to continue.' });
+  return new LockstepError({
+    code: 'cancelled',
+    message: 'Cancelled.',
+    remedy: 'Run the command again to continue.',
+  });
 }
 
 function unreachable(endpoint: Endpoint, reason: string): LockstepError {
@@ -626,7 +689,8 @@ function disconnected(endpoint: Endpoint, label: string, midCommand = false): Lo
     message: midCommand
       ? `The connection to ${label} dropped while a command was running; its outcome is unknown.`
       : `The connection to ${label} dropped.`,
-    remedy: 'Check the network and the server, then run the command again: Lockstep re-reads the servers and continues from where it was.',
+    remedy:
+      'Check the network and the server, then run the command again: Lockstep re-reads the servers and continues from where it was.',
   });
 }
 

@@ -13,7 +13,8 @@ export function sha256Fingerprint(keyBlob: Buffer): string {
 export function keyTypeOf(keyBlob: Buffer): string {
   if (keyBlob.length < 4) throw new Error('host key blob is too short');
   const length = keyBlob.readUInt32BE(0);
-  if (length <= 0 || length > 64 || 4 + length > keyBlob.length) throw new Error('host key blob has no algorithm name');
+  if (length <= 0 || length > 64 || 4 + length > keyBlob.length)
+    throw new Error('host key blob has no algorithm name');
   return keyBlob.subarray(4, 4 + length).toString('ascii');
 }
 

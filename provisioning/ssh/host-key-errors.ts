@@ -3,6 +3,7 @@ import type { Endpoint } from '../api/endpoint';
 import { formatEndpoint } from '../api/endpoint-parse';
 import type { HostKeyLookup, KnownHostsEntry, PinnedKey } from './known-hosts';
 import { knownHostsName } from './known-hosts';
+import { assertNever } from '../util/assert-never';
 
 /**
  * The host-key errors, worded once so that `trust`, every connecting command and the
@@ -17,7 +18,11 @@ export interface OfferedHostKey {
 
 /** The command that prints a server's key fingerprint on its own console. */
 export function consoleFingerprintCommand(keyType: string): string {
-  const file = keyType.startsWith('ecdsa') ? 'ecdsa' : keyType === 'ssh-rsa' || keyType.startsWith('rsa-') ? 'rsa' : 'ed25519';
+  const file = keyType.startsWith('ecdsa')
+    ? 'ecdsa'
+    : keyType === 'ssh-rsa' || keyType.startsWith('rsa-')
+      ? 'rsa'
+      : 'ed25519';
   return `ssh-keygen -lf /etc/ssh/ssh_host_${file}_key.pub`;
 }
 
@@ -27,7 +32,11 @@ export function removePinCommand(endpoint: Endpoint, knownHostsPath: string): st
 }
 
 /** The server's key is not pinned: connecting stops until the admin has checked and trusted it. */
-export function hostKeyUnknownError(endpoint: Endpoint, offered: OfferedHostKey, knownHostsPath: string): LockstepError {
+export function hostKeyUnknownError(
+  endpoint: Endpoint,
+  offered: OfferedHostKey,
+  knownHostsPath: string,
+): LockstepError {
   const address = formatEndpoint(endpoint);
   return new LockstepError({
     code: 'ssh.host-key-unknown',
@@ -47,7 +56,9 @@ export function hostKeyMismatchError(
   knownHostsPath: string,
 ): LockstepError {
   const address = formatEndpoint(endpoint);
-  const pins = pinned.map((pin) => `${pin.keyType} ${pin.fingerprint} (${pin.source} line ${pin.line})`).join('; ');
+  const pins = pinned
+    .map((pin) => `${pin.keyType} ${pin.fingerprint} (${pin.source} line ${pin.line})`)
+    .join('; ');
   const what =
     reason === 'changed'
       ? `THE HOST KEY OF ${address} HAS CHANGED. Pinned: ${pins}. Offered now: ${offered.keyType} ${offered.fingerprint}.`
@@ -66,14 +77,23 @@ export function hostKeyMismatchError(
 }
 
 /** The offered key is marked `@revoked`: refused whatever else is pinned. */
-export function hostKeyRevokedError(endpoint: Endpoint, offered: OfferedHostKey, entry: KnownHostsEntry): LockstepError {
+export function hostKeyRevokedError(
+  endpoint: Endpoint,
+  offered: OfferedHostKey,
+  entry: KnownHostsEntry,
+): LockstepError {
   const address = formatEndpoint(endpoint);
   return new LockstepError({
     code: 'ssh.host-key-revoked',
     host: endpoint.host,
     message: `${address} offers ${offered.keyType} ${offered.fingerprint}, a key marked @revoked in ${entry.source} line ${entry.line}; Lockstep will not connect.`,
     remedy: `A revoked key must not be used: give the server a new host key (\`ssh-keygen -A\` after removing the old one, on its console), then trust the new key. Remove the @revoked line only if the revocation was a mistake.`,
-    details: { keyType: offered.keyType, fingerprint: offered.fingerprint, source: entry.source, line: entry.line },
+    details: {
+      keyType: offered.keyType,
+      fingerprint: offered.fingerprint,
+      source: entry.source,
+      line: entry.line,
+    },
   });
 }
 
@@ -96,8 +116,4 @@ export function hostKeyError(
     default:
       return assertNever(lookup);
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }

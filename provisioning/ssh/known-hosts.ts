@@ -185,7 +185,11 @@ function pinnedKey(entry: KnownHostsEntry): PinnedKey {
  * `check_key_in_hostkeys` does: a revoked key wins, then an equal pinned key; any
  * other pin for the host is a mismatch; no pin is unknown.
  */
-export function lookupHostKey(entries: readonly KnownHostsEntry[], endpoint: Endpoint, offered: OfferedKey): HostKeyLookup {
+export function lookupHostKey(
+  entries: readonly KnownHostsEntry[],
+  endpoint: Endpoint,
+  offered: OfferedKey,
+): HostKeyLookup {
   const name = knownHostsName(endpoint);
   const matching = entries.filter((entry) => entryMatchesHost(entry, name));
   const revoked = matching.find((entry) => entry.marker === 'revoked' && sameKey(entry.key, offered.key));
@@ -221,7 +225,9 @@ export class KnownHostsStore {
   /** Loads the store; a missing file is an empty store (it is created on the first pin). */
   static async load(path: string, options: { alsoRead?: readonly string[] } = {}): Promise<KnownHostsStore> {
     const own = await readKnownHosts(path);
-    const extra = await Promise.all((options.alsoRead ?? []).filter((other) => other !== path).map(readKnownHosts));
+    const extra = await Promise.all(
+      (options.alsoRead ?? []).filter((other) => other !== path).map(readKnownHosts),
+    );
     return new KnownHostsStore(path, own, extra);
   }
 
@@ -241,7 +247,11 @@ export class KnownHostsStore {
    * Pins a key for a host by appending one line to Lockstep's file (created 0600 in a
    * 0700 folder). Returns false when that exact pin is already there.
    */
-  async pin(endpoint: Endpoint, offered: OfferedKey, options: { hash?: boolean; comment?: string } = {}): Promise<boolean> {
+  async pin(
+    endpoint: Endpoint,
+    offered: OfferedKey,
+    options: { hash?: boolean; comment?: string } = {},
+  ): Promise<boolean> {
     this.own = await readKnownHosts(this.path);
     const current = lookupHostKey(this.own.entries, endpoint, offered);
     if (current.status === 'match') return false;
@@ -282,7 +292,8 @@ export class KnownHostsStore {
         return;
       }
       removed++;
-      if (rest.some((pattern) => !pattern.startsWith('!'))) lines.push(raw.replace(entry.hosts, rest.join(',')));
+      if (rest.some((pattern) => !pattern.startsWith('!')))
+        lines.push(raw.replace(entry.hosts, rest.join(',')));
     });
     if (removed > 0) {
       await writeKnownHosts(this.path, lines);

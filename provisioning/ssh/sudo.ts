@@ -27,14 +27,17 @@ export function sudoCommand(command: string, tokens: SudoTokens): string {
 }
 
 /** Why sudo did not run the command. */
-export type SudoRefusal = 'not-installed' | 'not-permitted' | 'password-required' | 'wrong-password' | 'other';
+export type SudoRefusal =
+  'not-installed' | 'not-permitted' | 'password-required' | 'wrong-password' | 'other';
 
 /** Reads sudo's own messages (its stderr before the marker) into a reason. */
 export function classifySudoRefusal(stderr: string, exitCode: number | null): SudoRefusal {
   if (exitCode === 127 || /sudo: (command )?not found/.test(stderr)) return 'not-installed';
-  if (/not in the sudoers file|is not allowed to (run|execute)|may not run sudo/.test(stderr)) return 'not-permitted';
+  if (/not in the sudoers file|is not allowed to (run|execute)|may not run sudo/.test(stderr))
+    return 'not-permitted';
   if (/incorrect password|Sorry, try again/.test(stderr)) return 'wrong-password';
-  if (/a password is required|no password was provided|a terminal is required/.test(stderr)) return 'password-required';
+  if (/a password is required|no password was provided|a terminal is required/.test(stderr))
+    return 'password-required';
   return 'other';
 }
 
@@ -52,11 +55,13 @@ export function sudoError(host: string, user: string, refusal: SudoRefusal, deta
     },
     'password-required': {
       message: `sudo on ${host} asks ${user} for a password and none was given.`,
-      remedy: 'Give the sudo password (prompted on a terminal, or LOCKSTEP_SUDO_PASSWORD), or allow NOPASSWD for this user in sudoers.',
+      remedy:
+        'Give the sudo password (prompted on a terminal, or LOCKSTEP_SUDO_PASSWORD), or allow NOPASSWD for this user in sudoers.',
     },
     'wrong-password': {
       message: `sudo on ${host} rejected the sudo password of ${user}.`,
-      remedy: 'Check the sudo password (the login password of the user, unless sudoers says otherwise) and try again.',
+      remedy:
+        'Check the sudo password (the login password of the user, unless sudoers says otherwise) and try again.',
     },
     other: {
       message: `sudo on ${host} did not run the command for ${user}${detail ? `: ${detail}` : ''}.`,

@@ -28,7 +28,11 @@ export interface Transport {
   readonly label: string;
   readonly endpoint: Endpoint;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-  upload(content: Buffer | string, remotePath: string, options?: { mode?: number; sudo?: boolean }): Promise<void>;
+  upload(
+    content: Buffer | string,
+    remotePath: string,
+    options?: { mode?: number; sudo?: boolean },
+  ): Promise<void>;
   download(remotePath: string): Promise<Buffer>;
   close(): Promise<void>;
 }

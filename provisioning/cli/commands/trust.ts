@@ -10,6 +10,7 @@ import { defaultKnownHostsPath } from '../../util/paths';
 import { action, type ActionContext } from '../action';
 import { printJson, printLine, printNote } from '../output';
 import { confirm, isInteractive } from '../prompt';
+import { assertNever } from '../../util/assert-never';
 
 /**
  * `lockstep trust HOST[:PORT]`: step 3 of the flow. The admin sees the server's key
@@ -23,8 +24,15 @@ export function registerTrust(program: Command): void {
     .description("pin a server's SSH host key in Lockstep's known_hosts")
     .argument('<host>', 'HOST, HOST:PORT, [IPV6]:PORT or an IPv6 address')
     .addOption(new Option('-p, --port <port>', 'SSH port (default: 22, or the one in HOST:PORT)'))
-    .addOption(new Option('--fingerprint <SHA256:...>', 'pin only if the server offers exactly this key (from `ssh-keygen -lf` on its console)'))
-    .addOption(new Option('--replace', 'replace a different pinned key for this host (requires --fingerprint)'))
+    .addOption(
+      new Option(
+        '--fingerprint <SHA256:...>',
+        'pin only if the server offers exactly this key (from `ssh-keygen -lf` on its console)',
+      ),
+    )
+    .addOption(
+      new Option('--replace', 'replace a different pinned key for this host (requires --fingerprint)'),
+    )
     .addHelpText(
       'after',
       `
@@ -63,7 +71,8 @@ export async function runTrust(context: ActionContext, hostText: string, flags: 
       code: 'usage',
       field: '--replace',
       message: '--replace needs --fingerprint: a pinned key is only replaced by a key you have verified.',
-      remedy: "Run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server's console and pass its SHA256:… value with --fingerprint.",
+      remedy:
+        "Run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server's console and pass its SHA256:… value with --fingerprint.",
     });
   }
   const knownHostsPath = options.knownHosts ?? defaultKnownHostsPath();
@@ -78,15 +87,28 @@ export async function runTrust(context: ActionContext, hostText: string, flags: 
 
   switch (lookup.status) {
     case 'match':
-      report(options.json, offered, knownHostsPath, 'already-pinned', `${address} is already trusted: ${offered.keyType} ${offered.fingerprint} is pinned in ${knownHostsPath}.`);
+      report(
+        options.json,
+        offered,
+        knownHostsPath,
+        'already-pinned',
+        `${address} is already trusted: ${offered.keyType} ${offered.fingerprint} is pinned in ${knownHostsPath}.`,
+      );
       return ExitCode.ok;
     case 'revoked':
       throw hostKeyError(endpoint, shown, lookup, knownHostsPath);
     case 'mismatch':
-      if (!flags.replace) throw hostKeyMismatchError(endpoint, shown, lookup.pinned, lookup.reason, knownHostsPath);
+      if (!flags.replace)
+        throw hostKeyMismatchError(endpoint, shown, lookup.pinned, lookup.reason, knownHostsPath);
       await store.unpin(endpoint);
       await store.pin(endpoint, { keyType: offered.keyType, key: offered.publicKey });
-      report(options.json, offered, knownHostsPath, 'replaced', `Replaced the pinned key of ${address} with ${offered.keyType} ${offered.fingerprint} in ${knownHostsPath}.`);
+      report(
+        options.json,
+        offered,
+        knownHostsPath,
+        'replaced',
+        `Replaced the pinned key of ${address} with ${offered.keyType} ${offered.fingerprint} in ${knownHostsPath}.`,
+      );
       return ExitCode.ok;
     case 'unknown':
       break;
@@ -108,7 +130,9 @@ export async function runTrust(context: ActionContext, hostText: string, flags: 
     printNote(`${address} (${offered.banner || 'no banner'}) offers this host key:`);
     printNote(`  ${offered.keyType} ${offered.fingerprint}`);
     printNote(`Check it on the server's console: ${consoleFingerprintCommand(offered.keyType)}`);
-    const yes = await confirm('Trust this key? Type yes (or paste the fingerprint) to pin it: ', { alsoAccept: [offered.fingerprint] });
+    const yes = await confirm('Trust this key? Type yes (or paste the fingerprint) to pin it: ', {
+      alsoAccept: [offered.fingerprint],
+    });
     if (!yes) {
       printNote('Not trusted; nothing was written.');
       return ExitCode.cancelled;
@@ -116,11 +140,23 @@ export async function runTrust(context: ActionContext, hostText: string, flags: 
   }
 
   await store.pin(endpoint, { keyType: offered.keyType, key: offered.publicKey });
-  report(options.json, offered, knownHostsPath, 'pinned', `Pinned ${offered.keyType} ${offered.fingerprint} for ${address} in ${knownHostsPath}.`);
+  report(
+    options.json,
+    offered,
+    knownHostsPath,
+    'pinned',
+    `Pinned ${offered.keyType} ${offered.fingerprint} for ${address} in ${knownHostsPath}.`,
+  );
   return ExitCode.ok;
 }
 
-function report(json: boolean, offered: HostKeyInfo, knownHostsPath: string, outcome: 'pinned' | 'already-pinned' | 'replaced', text: string): void {
+function report(
+  json: boolean,
+  offered: HostKeyInfo,
+  knownHostsPath: string,
+  outcome: 'pinned' | 'already-pinned' | 'replaced',
+  text: string,
+): void {
   if (!json) {
     printLine(text);
     return;
@@ -159,7 +195,8 @@ function fingerprintFrom(text: string): string {
       code: 'usage',
       field: '--fingerprint',
       message: `"${text}" is not a SHA256 fingerprint.`,
-      remedy: "Copy it from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server's console: it looks like SHA256: followed by 43 characters.",
+      remedy:
+        "Copy it from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server's console: it looks like SHA256: followed by 43 characters.",
     });
   }
   return fingerprint;
@@ -174,8 +211,4 @@ function wrongFingerprint(endpoint: Endpoint, offered: HostKeyInfo, expected: st
     remedy: `Check the address, and run \`${consoleFingerprintCommand(offered.keyType)}\` on the server's console (other key types: ssh_host_ecdsa_key.pub, ssh_host_rsa_key.pub). Pin only a value the console shows.`,
     details: { expected, offered: { keyType: offered.keyType, fingerprint: offered.fingerprint } },
   });
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }
