@@ -107,33 +107,60 @@ export const netNoPrivateLink: Check = {
 
 export const netLinkDown: Check = {
   id: 'net.link-down',
-  applicable: (context) => wireOf(context)?.privateLink != null,
+  applicable: (context) => wireOf(context) !== undefined,
   run: (context) => {
     const wire = wireOf(context);
-    const link = wire?.privateLink;
-    if (!wire || !link) return [];
+    if (!wire) return [];
     const [a, b] = context.nodes;
+    const link = wire.privateLink;
+    if (!link) {
+      // No cable found: NICs without carrier are where a cable is missing or unplugged.
+      const dark = [
+        ...[...wire.carriers.a]
+          .filter(([, carrier]) => carrier === false)
+          .map(([nic]) => ({ node: a.label, nic })),
+        ...[...wire.carriers.b]
+          .filter(([, carrier]) => carrier === false)
+          .map(([nic]) => ({ node: b.label, nic })),
+      ];
+      return dark.map((end) =>
+        finding(
+          'net.link-down',
+          'fail',
+          `${end.nic} has no carrier: if it is meant for the private link, its cable is unplugged or the far end is down.`,
+          {
+            node: end.node,
+            subject: end.nic,
+          },
+        ),
+      );
+    }
     const ends = [
       { node: a.label, nic: link.a, wasUp: wire.before.a.get(link.a), carrier: wire.measurement?.a.carrier },
       { node: b.label, nic: link.b, wasUp: wire.before.b.get(link.b), carrier: wire.measurement?.b.carrier },
     ];
     return ends.map((end) => {
-      if (end.wasUp === false)
+      if (end.carrier === false)
         return finding(
           'net.link-down',
           'fail',
-          `${end.nic} is administratively down (the probe raised it briefly to find the cable and put it back down).`,
+          `${end.nic} has no carrier: the cable is unplugged or the far end is down.`,
           {
             node: end.node,
             subject: end.nic,
-            remedy: `Bring it up and keep it up: \`ip link set ${end.nic} up\`, and mark it "auto ${end.nic}" in /etc/network/interfaces.`,
           },
         );
-      if (end.carrier === false)
-        return finding('net.link-down', 'fail', `${end.nic} has no carrier.`, {
-          node: end.node,
-          subject: end.nic,
-        });
+      if (end.wasUp === false)
+        return finding(
+          'net.link-down',
+          'info',
+          `${end.nic} is down now (not configured yet); the probe raised it briefly and found carrier. The install brings it up and keeps it up.`,
+          {
+            node: end.node,
+            subject: end.nic,
+            remedy: 'Nothing to do: the install configures this NIC.',
+          },
+        );
       return finding('net.link-down', 'pass', `${end.nic} is up with carrier.`, {
         node: end.node,
         subject: end.nic,

@@ -52,6 +52,11 @@ export interface WireProbeResult {
   readonly pairs: readonly WirePair[];
   readonly privateLink: (WirePair & { readonly carrierConfirmed: boolean | null }) | null;
   readonly measurement: LinkMeasurement | null;
+  /** Carrier of every candidate NIC once raised: no carrier means no cable (or a dead far end). */
+  readonly carriers: {
+    readonly a: ReadonlyMap<string, boolean | null>;
+    readonly b: ReadonlyMap<string, boolean | null>;
+  };
   /** Link states of every candidate NIC before the probe touched it (for link-down findings). */
   readonly before: { readonly a: ReadonlyMap<string, boolean>; readonly b: ReadonlyMap<string, boolean> };
 }
@@ -87,12 +92,17 @@ export async function probeWire(
       pairs,
       privateLink: chosen ?? null,
       measurement,
+      carriers: { a: carriersOf(seenA.states), b: carriersOf(seenB.states) },
       before: before(priorA, priorB),
     };
   } finally {
     // Restoring must happen even after a cancel: use no signal here.
     await Promise.allSettled([restore(a, priorA), restore(b, priorB)]);
   }
+}
+
+function carriersOf(states: ReadonlyMap<string, LinkState>): Map<string, boolean | null> {
+  return new Map([...states].map(([nic, state]) => [nic, state.carrier]));
 }
 
 function before(priorA: Prior, priorB: Prior): WireProbeResult['before'] {
@@ -217,7 +227,9 @@ async function confirmByCarrier(
 ): Promise<boolean | null> {
   const nicB = b.nics.find((nic) => nic.name === pair.b);
   if (!nicB || nicB.addresses.some((address) => address.scope !== 'link')) return null;
-  await b.transport.exec(setLinkScript(pair.b, 'down'), exec);
+  const down = await b.transport.exec(setLinkScript(pair.b, 'down'), exec);
+  // Not allowed to take the link down (e.g. no CAP_NET_ADMIN): the test cannot be made.
+  if (down.code !== 0) return null;
   let carrier: string;
   try {
     carrier = (await a.transport.exec(carrierScript(pair.a), exec)).stdout.trim();
