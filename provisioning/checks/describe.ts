@@ -28,7 +28,12 @@ export function describeChecks(): string {
     '',
   ];
   for (const { area, title } of AREAS) {
-    lines.push(`## ${title}`, '', '| id | checks | severity rule and threshold | remedy |', '|---|---|---|---|');
+    lines.push(
+      `## ${title}`,
+      '',
+      '| id | checks | severity rule and threshold | remedy |',
+      '|---|---|---|---|',
+    );
     for (const entry of Catalogue.filter((candidate) => candidate.area === area)) {
       lines.push(`| \`${entry.id}\` | ${cell(entry.title)} | ${cell(entry.rule)} | ${cell(entry.remedy)} |`);
     }

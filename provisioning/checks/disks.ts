@@ -39,14 +39,25 @@ export function choosePools(context: CheckContext): PoolChoice[] {
     const consents = context.site.storage.wipe.filter((consent) => consent.node === node.key);
     if (wanted === AUTO) {
       const free = disks.filter((disk) => disk.inUse.length === 0 && !disk.removable && !disk.readOnly);
-      const wiped = disks.filter(
-        (disk) =>
-          disk.inUse.length > 0 &&
-          !disk.system &&
-          consentFor(disk, consents) &&
-          consentValid(disk, consentFor(disk, consents)!),
-      );
-      return { node, disks: [...free, ...wiped], refused: [], container };
+      const wiped: Disk[] = [];
+      const refused: { device: string; reason: string }[] = [];
+      for (const consent of consents) {
+        const disk = disks.find((candidate) => matches(candidate, consent.device));
+        if (!disk)
+          refused.push({
+            device: consent.device,
+            reason: 'storage.wipe names it, but there is no such disk on this server',
+          });
+        else if (disk.system)
+          refused.push({
+            device: consent.device,
+            reason: 'storage.wipe names it, but it is the system disk',
+          });
+        else if (!consentValid(disk, consent))
+          refused.push({ device: consent.device, reason: wipeMismatch(disk, consent) });
+        else if (disk.inUse.length > 0) wiped.push(disk);
+      }
+      return { node, disks: [...free, ...wiped], refused, container };
     }
     const chosen: Disk[] = [];
     const refused: { device: string; reason: string }[] = [];
@@ -69,16 +80,17 @@ export function choosePools(context: CheckContext): PoolChoice[] {
         continue;
       }
       if (consent && !consentValid(disk, consent)) {
-        refused.push({
-          device,
-          reason: `the wipe consent names model "${consent.model}" serial "${consent.serial}", but the disk is model "${disk.model ?? ''}" serial "${disk.serial ?? ''}"`,
-        });
+        refused.push({ device, reason: wipeMismatch(disk, consent) });
         continue;
       }
       chosen.push(disk);
     }
     return { node, disks: chosen, refused, container };
   });
+}
+
+function wipeMismatch(disk: Disk, consent: WipeConsent): string {
+  return `the wipe consent names model "${consent.model}" serial "${consent.serial}", but the disk is model "${disk.model ?? ''}" serial "${disk.serial ?? ''}"`;
 }
 
 const poolSize = (pool: PoolChoice): number => pool.disks.reduce((sum, disk) => sum + disk.sizeBytes, 0);

@@ -6,18 +6,19 @@ import type { Fact } from '../facts/types';
  * or VMs. Each is a read-only command plus a pure parser, run in one batch.
  */
 export interface NodeExtras {
-  readonly session: { readonly clientAddress: string; readonly serverAddress: string } | null;
-  readonly drbd: { readonly moduleVersion: string | null; readonly loaded: boolean };
-  readonly qemu: {
+  // Each field is absent when its command failed: checks then say "could not be checked".
+  readonly session?: { readonly clientAddress: string; readonly serverAddress: string } | null;
+  readonly drbd?: { readonly moduleVersion: string | null; readonly loaded: boolean };
+  readonly qemu?: {
     readonly version: string | null;
     /** COLO building blocks this QEMU build offers (colo-compare, filter-rewriter, …, replication). */
     readonly coloFeatures: readonly string[];
   };
-  readonly packageSource: {
+  readonly packageSource?: {
     readonly sources: readonly string[];
     readonly unreachable: readonly { readonly url: string; readonly error: string }[];
   };
-  readonly conflicts: {
+  readonly conflicts?: {
     readonly corosyncConfig: boolean;
     /** The pair named in a Lockstep-written corosync.conf (`# lockstep-pair: NAME`), if any. */
     readonly lockstepPair: string | null;
@@ -37,7 +38,7 @@ export const COLO_FEATURES = [
   'replication',
 ] as const;
 
-export const sessionFact: Fact<NodeExtras['session']> = {
+export const sessionFact: Fact<NodeExtras['session'] | null> = {
   id: 'session',
   command: 'echo "$SSH_CONNECTION"',
   parse(stdout) {
@@ -46,7 +47,7 @@ export const sessionFact: Fact<NodeExtras['session']> = {
   },
 };
 
-export const drbdFact: Fact<NodeExtras['drbd']> = {
+export const drbdFact: Fact<NonNullable<NodeExtras['drbd']>> = {
   id: 'drbd',
   command:
     'echo "module=$(/sbin/modinfo -F version drbd 2>/dev/null || modinfo -F version drbd 2>/dev/null || cat /sys/module/drbd/version 2>/dev/null)"; echo "loaded=$(test -e /proc/drbd && echo 1 || echo 0)"',
@@ -57,7 +58,7 @@ export const drbdFact: Fact<NodeExtras['drbd']> = {
   },
 };
 
-export const qemuFact: Fact<NodeExtras['qemu']> = {
+export const qemuFact: Fact<NonNullable<NodeExtras['qemu']>> = {
   id: 'qemu',
   command:
     'if command -v qemu-system-x86_64 >/dev/null 2>&1; then qemu-system-x86_64 --version | head -n 1; qemu-system-x86_64 -object help 2>/dev/null; qemu-img --help 2>/dev/null | grep "Supported formats"; fi',
@@ -69,7 +70,7 @@ export const qemuFact: Fact<NodeExtras['qemu']> = {
 };
 
 /** Marker lines the package-source command prints per source. */
-export const packageSourceFact: Fact<NodeExtras['packageSource']> = {
+export const packageSourceFact: Fact<NonNullable<NodeExtras['packageSource']>> = {
   id: 'package-source',
   // Every index is fetched at once, so an unreachable mirror costs one timeout, not one per index.
   command: [
@@ -78,7 +79,7 @@ export const packageSourceFact: Fact<NodeExtras['packageSource']> = {
     '  uri=${line%%|*}; release=${line#*|}; i=$((i+1))',
     '  case "$uri" in file:*|cdrom:*) echo "ok $uri" >"$dir/$i.out"; continue;; esac',
     '  url="${uri}dists/${release}/InRelease"',
-    '  ( if timeout 10 /usr/lib/apt/apt-helper download-file "$url" "$dir/$i.body" >/dev/null 2>"$dir/$i.err"; then echo "ok $url"; else echo "fail $url $(tr "\\n" " " <"$dir/$i.err" | cut -c1-200)"; fi >"$dir/$i.out" ) &',
+    '  ( if timeout 10 /usr/lib/apt/apt-helper download-file "$url" "$dir/$i.body" >/dev/null 2>"$dir/$i.err"; then echo "ok $url"; else echo "fail $url $(grep -v "^W:" "$dir/$i.err" | tr "\\n" " " | cut -c1-300)"; fi >"$dir/$i.out" ) &',
     'done',
     'wait',
     'cat "$dir"/*.out 2>/dev/null',
@@ -98,12 +99,17 @@ export const packageSourceFact: Fact<NodeExtras['packageSource']> = {
   },
 };
 
-export const conflictsFact: Fact<NodeExtras['conflicts']> = {
+export const conflictsFact: Fact<NonNullable<NodeExtras['conflicts']>> = {
   id: 'conflicts',
   command: [
-    'test -s /etc/corosync/corosync.conf && echo corosync',
+    // The corosync package ships an example corosync.conf: unchanged, it is no cluster.
+    'if test -s /etc/corosync/corosync.conf; then',
+    "  sum=$(md5sum </etc/corosync/corosync.conf | cut -d' ' -f1)",
+    '  if dpkg-query -W -f=\'${Conffiles}\\n\' corosync 2>/dev/null | grep -q " /etc/corosync/corosync.conf $sum"; then echo corosync-default; else echo corosync; fi',
+    'fi',
     "sed -n 's/^# lockstep-pair: \\(.*\\)$/pair \\1/p' /etc/corosync/corosync.conf 2>/dev/null | head -n 1",
-    'test -s /var/lib/pacemaker/cib/cib.xml && echo cib',
+    // A CIB appears as soon as pacemaker starts once; only configured resources make it a cluster in use.
+    "grep -qs '<primitive' /var/lib/pacemaker/cib/cib.xml && echo cib",
     'test -d /proc/xen && test -e /proc/xen/capabilities && grep -q control_d /proc/xen/capabilities && echo xen-dom0',
     'for f in /etc/drbd.d/*.res; do [ -e "$f" ] && echo "drbd $f"; done',
     'if command -v virsh >/dev/null 2>&1; then virsh -c qemu:///system list --all --name 2>/dev/null | sed "/^$/d; s/^/vm /"; fi',

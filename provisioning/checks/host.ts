@@ -123,9 +123,12 @@ export const cpuMismatch: Check = {
     const onlyA = [...flagsA].filter((flag) => !flagsB.has(flag));
     const onlyB = [...flagsB].filter((flag) => !flagsA.has(flag));
     if (onlyA.length + onlyB.length > 0) {
-      differences.push(
-        `CPU flags differ (${[...onlyA.slice(0, 5).map((f) => `${f} only on ${a.label}`), ...onlyB.slice(0, 5).map((f) => `${f} only on ${b.label}`)].join(', ')}${onlyA.length + onlyB.length > 10 ? ', …' : ''})`,
-      );
+      const listed = [
+        ...onlyA.slice(0, 5).map((flag) => `${flag} only on ${a.label}`),
+        ...onlyB.slice(0, 5).map((flag) => `${flag} only on ${b.label}`),
+      ];
+      const more = onlyA.length + onlyB.length - listed.length;
+      differences.push(`CPU flags differ (${listed.join(', ')}${more > 0 ? `, … ${more} more` : ''})`);
     }
     if (differences.length === 0)
       return [

@@ -23,6 +23,13 @@ export const netMgmtMissing: Check = {
   run: (context) =>
     reachedNodes(context).map((node) => {
       const address = node.sessionAddress ?? node.extras?.session?.serverAddress ?? null;
+      if (isFactError(node.inventory.nics))
+        return finding(
+          'net.mgmt-missing',
+          'warn',
+          `Could not read the server's NICs: ${node.inventory.nics.error}.`,
+          { node: node.label },
+        );
       const nic = managementNicFor(nicsOf(node.inventory), address);
       return nic
         ? finding('net.mgmt-missing', 'pass', `Management network on ${nic} (${address}).`, {
@@ -210,6 +217,14 @@ export const netMtuMismatch: Check = {
     const [a, b] = context.nodes;
     const mtuA = measurement.a.mtu;
     const mtuB = measurement.b.mtu;
+    if (mtuA === null || mtuB === null)
+      return [
+        finding(
+          'net.mtu-mismatch',
+          'warn',
+          `Could not read the MTU of ${mtuA === null ? `${a.label}:${link.a}` : `${b.label}:${link.b}`}.`,
+        ),
+      ];
     if (mtuA !== mtuB)
       return [
         finding(
@@ -217,7 +232,19 @@ export const netMtuMismatch: Check = {
           'fail',
           `The MTU differs across the private link: ${mtuA} on ${a.label}:${link.a}, ${mtuB} on ${b.label}:${link.b}.`,
           {
-            remedy: `Set the same MTU on both ends, e.g. \`ip link set ${link.a} mtu ${Math.max(mtuA ?? 1500, mtuB ?? 1500)}\` on ${a.label} and the same on ${b.label}:${link.b} (and in /etc/network/interfaces).`,
+            remedy: `Set the same MTU on both ends, e.g. \`ip link set ${link.a} mtu ${Math.max(mtuA, mtuB)}\` on ${a.label} and the same on ${b.label}:${link.b} (and in /etc/network/interfaces).`,
+          },
+        ),
+      ];
+    const wanted = context.site.network.private.mtu;
+    if (wanted !== AUTO && wanted > mtuA)
+      return [
+        finding(
+          'net.mtu-mismatch',
+          'warn',
+          `The site file asks for MTU ${wanted}, but the private NICs run ${mtuA} now, so only ${mtuA} could be tested. The install sets ${wanted} and its verify step proves the path carries it.`,
+          {
+            remedy: `Make sure both NICs (and anything between them) support MTU ${wanted}, or set network.private.mtu to ${mtuA}.`,
           },
         ),
       ];
@@ -245,7 +272,20 @@ export const netLatencyHigh: Check = {
   id: 'net.latency-high',
   applicable: (context) => wireOf(context)?.measurement != null,
   run: (context) => {
-    const latency = wireOf(context)?.measurement?.latency;
+    const measurement = wireOf(context)?.measurement;
+    const latency = measurement?.latency;
+    if (!latency && !measurement?.b.linkLocal)
+      return [
+        finding(
+          'net.latency-high',
+          'warn',
+          'Latency was not measured: the far end of the private link has no IPv6 link-local address to ping.',
+          {
+            remedy:
+              'Enable IPv6 on the private NICs (used link-local only, for this test); the verify step measures again over the configured addresses.',
+          },
+        ),
+      ];
     if (!latency)
       return [
         finding(

@@ -46,9 +46,11 @@ export const pkgSourceUnreachable: Check = {
     }),
 };
 
+/** Packages of hypervisors that cannot share a server with the chosen profile. */
+const FOREIGN = ['proxmox-ve', 'pve-manager', 'virtualbox', 'virtualbox-dkms', 'vmware-workstation'];
 const OTHER_HYPERVISORS: Record<'kvm' | 'xen', readonly string[]> = {
-  kvm: ['xen-hypervisor-common', 'virtualbox', 'virtualbox-dkms', 'vmware-workstation'],
-  xen: ['virtualbox', 'virtualbox-dkms', 'vmware-workstation'],
+  kvm: ['xen-hypervisor-common', ...FOREIGN],
+  xen: FOREIGN,
 };
 
 export const pkgConflict: Check = {
@@ -63,6 +65,13 @@ export const pkgConflict: Check = {
       if (hypervisors.length > 0)
         problems.push(`another hypervisor is installed (${hypervisors.join(', ')})`);
       const conflicts = node.extras?.conflicts;
+      if (!conflicts && hypervisors.length === 0)
+        return finding(
+          'pkg.conflict',
+          'warn',
+          'Could not look for an existing cluster, DRBD resources or VMs.',
+          { node: node.label },
+        );
       const ours = conflicts?.lockstepPair === context.site.name;
       if (conflicts?.xenDom0 && context.site.hypervisor === 'kvm')
         problems.push('the server runs as a Xen dom0');
@@ -131,7 +140,14 @@ export const ftColoUnsupported: Check = {
     const ft = context.site.availability.default === 'ft';
     return reachedNodes(context).map((node) => {
       const qemu = node.extras?.qemu;
-      if (!qemu?.version)
+      if (!qemu)
+        return finding(
+          'ft.colo-unsupported',
+          ft ? 'warn' : 'info',
+          'Could not look for QEMU and its COLO support.',
+          { node: node.label },
+        );
+      if (!qemu.version)
         return finding(
           'ft.colo-unsupported',
           ft ? 'warn' : 'info',

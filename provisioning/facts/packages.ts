@@ -38,6 +38,9 @@ export const RELEVANT_PACKAGES: readonly string[] = [
   'netplan.io',
   'proxmox-ve',
   'pve-manager',
+  'virtualbox',
+  'virtualbox-dkms',
+  'vmware-workstation',
 ];
 
 /** Installed versions of `RELEVANT_PACKAGES` (`pkg.conflict`, the plan's "already done"). */

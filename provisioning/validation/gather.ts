@@ -152,26 +152,16 @@ async function readExtras(transport: Transport, sudo: boolean, signal?: AbortSig
     ...(signal && { signal }),
   });
   const outcomes = interpretAll(EXTRA_FACTS, result.stdout, marker);
-  const value = <T>(id: string, fallback: T): T => {
+  const value = <T>(id: string): T | undefined => {
     const outcome = outcomes[id];
-    return outcome?.ok ? (outcome.value as T) : fallback;
+    return outcome?.ok ? (outcome.value as T) : undefined;
   };
   return {
-    session: value('session', null),
-    drbd: value('drbd', { moduleVersion: null, loaded: false }),
-    qemu: value('qemu', { version: null, coloFeatures: [] }),
-    packageSource: value('package-source', {
-      sources: [],
-      unreachable: [{ url: '(apt)', error: 'could not be checked' }],
-    }),
-    conflicts: value('conflicts', {
-      corosyncConfig: false,
-      lockstepPair: null,
-      pacemakerCib: false,
-      drbdResources: [],
-      virtualMachines: [],
-      xenDom0: false,
-    }),
+    session: value('session') ?? null,
+    drbd: value('drbd'),
+    qemu: value('qemu'),
+    packageSource: value('package-source'),
+    conflicts: value('conflicts'),
   };
 }
 
