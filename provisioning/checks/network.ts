@@ -64,6 +64,20 @@ export const netNoPrivateLink: Check = {
     if (!wire) return [];
     const [a, b] = context.nodes;
     const configured = context.site.network.private;
+    if (!wire.privateLink && wire.ambiguous && wire.ambiguous.length > 1) {
+      const list = wire.ambiguous.map((pair) => `${a.label}:${pair.a} ↔ ${b.label}:${pair.b}`).join(' and ');
+      return [
+        finding(
+          'net.no-private-link',
+          'fail',
+          `${list} each look like a direct cable, and Lockstep could not take one end down to tell a cable from a two-port switch.`,
+          {
+            remedy:
+              'Name the private NICs in the site file (network.private.a and .b), or let the login user change link state (root or sudo).',
+          },
+        ),
+      ];
+    }
     if (!wire.privateLink) {
       const switched = wire.pairs.filter((pair) => !pair.direct);
       const detail =

@@ -2,7 +2,7 @@ import type { Nic } from '../api/inventory';
 import type { Transport } from '../ssh/types';
 import { privateLinkCandidates } from './candidates';
 import { runFramed } from './framed';
-import { choosePrivateLink, pairNics, type WireObservation, type WirePair } from './pairing';
+import { pairNics, type WireObservation, type WirePair } from './pairing';
 import {
   parseLinkState,
   parseNeighbourMacs,
@@ -52,6 +52,8 @@ export interface WireProbeResult {
   readonly pairs: readonly WirePair[];
   readonly privateLink: (WirePair & { readonly carrierConfirmed: boolean | null }) | null;
   readonly measurement: LinkMeasurement | null;
+  /** Pairs that each look like a cable but could not be told apart by the carrier test. */
+  readonly ambiguous?: readonly WirePair[];
   /** Carrier of every candidate NIC once raised: no carrier means no cable (or a dead far end). */
   readonly carriers: {
     readonly a: ReadonlyMap<string, boolean | null>;
@@ -85,12 +87,13 @@ export async function probeWire(
     await Promise.all([announce(a, candidatesA, exec), announce(b, candidatesB, exec)]);
     const [seenA, seenB] = await Promise.all([observe(a, candidatesA, exec), observe(b, candidatesB, exec)]);
     const observed = pairNics(seenA.observations, seenB.observations);
-    const { pairs, chosen } = await chooseByCarrier(a, b, observed, options.preferred, exec);
+    const { pairs, chosen, ambiguous } = await chooseByCarrier(a, b, observed, options.preferred, exec);
     const measurement = chosen ? await measure(a, b, chosen, exec) : null;
     return {
       observations: { a: seenA.observations, b: seenB.observations },
       pairs,
       privateLink: chosen ?? null,
+      ambiguous,
       measurement,
       carriers: { a: carriersOf(seenA.states), b: carriersOf(seenB.states) },
       before: before(priorA, priorB),
@@ -188,7 +191,7 @@ async function chooseByCarrier(
   observed: readonly WirePair[],
   preferred: WireProbeOptions['preferred'],
   exec: Exec,
-): Promise<{ pairs: WirePair[]; chosen: (WirePair & { carrierConfirmed: boolean | null }) | undefined }> {
+): Promise<{ pairs: WirePair[]; chosen?: WireProbeResult['privateLink'] & {}; ambiguous: WirePair[] }> {
   const pairs = [...observed];
   const order = pairs
     .map((pair, index) => ({ pair, index }))
@@ -196,19 +199,19 @@ async function chooseByCarrier(
     .sort(
       (left, right) => Number(isPreferred(right.pair, preferred)) - Number(isPreferred(left.pair, preferred)),
     );
-  let untested: (WirePair & { carrierConfirmed: null }) | undefined;
+  const untested: WirePair[] = [];
   for (const { pair, index } of order) {
     const confirmed = await confirmByCarrier(a, b, pair, exec);
-    if (confirmed === true) return { pairs, chosen: { ...pair, carrierConfirmed: true } };
-    if (confirmed === null) untested ??= { ...pair, carrierConfirmed: null };
+    if (confirmed === true) return { pairs, chosen: { ...pair, carrierConfirmed: true }, ambiguous: [] };
+    if (confirmed === null) untested.push(pair);
     else pairs[index] = { ...pair, direct: false };
   }
-  return {
-    pairs,
-    chosen:
-      untested ??
-      (choosePrivateLink(pairs) ? { ...choosePrivateLink(pairs)!, carrierConfirmed: null } : undefined),
-  };
+  const [first] = untested;
+  // Several cable-looking pairs that could not be told apart: guessing could bridge
+  // the replication traffic onto a switch, so none is chosen (the site file can name it).
+  if (!first || (untested.length > 1 && !isPreferred(first, preferred)))
+    return { pairs, ambiguous: untested };
+  return { pairs, chosen: { ...first, carrierConfirmed: null }, ambiguous: [] };
 }
 
 function isPreferred(pair: WirePair, preferred: WireProbeOptions['preferred']): boolean {
