@@ -27,6 +27,10 @@ export type ErrorCode =
   | 'ssh.timeout'
   | 'ssh.disconnected'
   | 'command.failed'
+  /** A saved plan no longer matches the servers (apply --plan). */
+  | 'plan.stale'
+  /** Validation found a `fail` the command cannot continue past. */
+  | 'checks.failed'
   | 'lab.unsupported'
   | 'lab.failed'
   | 'cancelled'
