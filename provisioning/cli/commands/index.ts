@@ -3,11 +3,23 @@ import { registerDiscover } from './discover';
 import { registerTrust } from './trust';
 import { registerProbe } from './probe';
 import { registerLab } from './lab';
+import { registerValidate } from './validate';
+import { registerInit } from './init';
+import { registerUi } from './ui';
+import { registerBundle } from './bundle';
+import { registerPlan } from './plan';
+import { registerApply } from './apply';
 
 /** The commands of the CLI contract, in the order of the flow. */
 export function registerCommands(program: Command): void {
+  registerInit(program);
   registerDiscover(program);
   registerTrust(program);
   registerProbe(program);
+  registerValidate(program);
+  registerBundle(program);
   registerLab(program);
+  registerPlan(program);
+  registerApply(program);
+  registerUi(program);
 }

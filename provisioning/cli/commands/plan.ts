@@ -1,0 +1,157 @@
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { ExitCode, LockstepError } from '../../api/errors';
+import type { Secrets } from '../../api/endpoint';
+import type { NodeKey, ResolvedSite } from '../../api/site';
+import { unfinishedRun, runsDir } from '../../engine/journal';
+import { openSession, type OpenedSession } from '../../engine/open-session';
+import { makePlan } from '../../engine/plan';
+import type { Step } from '../../engine/types';
+import { recipeSteps, type RecipeOptions } from '../../recipes';
+import { loadSiteFile } from '../../site/load';
+import { connect } from '../../ssh/connect';
+import { defaultKnownHostsPath } from '../../util/paths';
+import { action, type ActionContext } from '../action';
+import { printJson, printNote } from '../output';
+import { formatPlan } from '../progress/format';
+import { isInteractive, passwordFrom, sshPassword, sudoPassword } from '../prompt';
+
+/**
+ * `lockstep plan -c site.yaml`: step 9 of the flow. Connects, validates, and asks every
+ * step what it would change on each server — changing nothing. `--out plan.json`
+ * saves the plan for `apply --plan`, which refuses it once the servers no longer match.
+ */
+export function registerPlan(program: Command): void {
+  program
+    .command('plan')
+    .description('what apply would change on each server, step by step (changes nothing)')
+    .addOption(new Option('--out <file>', 'save the plan (JSON) for `apply --plan`'))
+    .addOption(new Option('--show-commands', 'show the commands of each change'))
+    .addOption(allowChecksOption())
+    .addHelpText(
+      'after',
+      `
+Passwords come from LOCKSTEP_SSH_PASSWORD / LOCKSTEP_SUDO_PASSWORD or a prompt.
+With --json the plan is printed as JSON (the same document --out writes).
+
+Exit codes: 0 plan made · 1 validation failed · 2 usage or site file · 3 connection · 130 cancelled.`,
+    )
+    .action(action(runPlan));
+}
+
+interface PlanFlags {
+  readonly out?: string;
+  readonly showCommands?: boolean;
+  readonly allowChecks?: string;
+}
+
+export async function runPlan(context: ActionContext, flags: PlanFlags): Promise<number> {
+  const { options, signal } = context;
+  const opened = await openPairSession(context, flags.allowChecks);
+  try {
+    const { session } = opened.pair;
+    const plan = await makePlan(opened.steps, session, {
+      signal,
+      previousRun: unfinishedRun(runsDir(session.site.name)),
+    });
+    if (flags.out) writeFileSync(flags.out, `${JSON.stringify(plan, null, 2)}\n`);
+    if (options.json) printJson(plan);
+    else {
+      process.stdout.write(formatPlan(plan, { showCommands: flags.showCommands ?? false }));
+      if (flags.out) process.stdout.write(`\nSaved to ${flags.out}; apply it with: lockstep apply -c ${options.config ?? 'site.yaml'} --plan ${flags.out}\n`);
+    }
+    return ExitCode.ok;
+  } finally {
+    await opened.pair.close();
+  }
+}
+
+/** `--allow-checks id,id`: go on past these `fail` findings (the practice lab has no DRBD and no disks). */
+export function allowChecksOption(): Option {
+  return new Option(
+    '--allow-checks <ids>',
+    'comma-separated check ids whose fail findings are accepted (e.g. kmod.drbd-unavailable,disk.none-available in the container lab)',
+  );
+}
+
+/** An open session on the site's pair, with the install steps, for plan and apply. */
+export interface PairSession {
+  readonly pair: OpenedSession;
+  readonly steps: readonly Step[];
+  readonly site: ResolvedSite;
+}
+
+/** Loads the site (`-c`), asks for passwords, connects, validates and decides the pair facts. */
+export async function openPairSession(context: ActionContext, allowChecks: string | undefined): Promise<PairSession> {
+  const { options, signal } = context;
+  if (!options.config)
+    throw new LockstepError({
+      code: 'usage',
+      field: '--config',
+      message: 'No site file given.',
+      remedy: 'Pass the site file: -c site.yaml (`lockstep lab up` writes one for the practice lab).',
+    });
+  const { site } = loadSiteFile(options.config);
+  const hosts = site.nodes.map((node) => node.address).join(', ');
+  const ask = !options.json && isInteractive();
+  const password = site.ssh.identityFile ? await sshPassword(site.ssh.user, hosts, { ask: false }) : await sshPassword(site.ssh.user, hosts, { ask });
+  const sudo = site.ssh.user === 'root' ? undefined : await sudoPassword(site.ssh.user, hosts, { ask });
+  const secrets: Secrets = { ...(password && { password }), ...(sudo && { sudoPassword: sudo }) };
+  const knownHostsPath = options.knownHosts ?? defaultKnownHostsPath();
+  const bmcPasswords = await Promise.all(
+    site.nodes.map(async (node, index) => {
+      const source = node.bmc?.password;
+      if (!source) return undefined;
+      const key: NodeKey = index === 0 ? 'a' : 'b';
+      return source === 'prompt'
+        ? passwordFrom(`LOCKSTEP_BMC_${key.toUpperCase()}_PASSWORD`, `BMC password of node ${key}: `, { ask })
+        : process.env[source.env];
+    }),
+  );
+  const pair = await openSession(site, {
+    knownHostsPath,
+    secrets,
+    extraSecrets: bmcPasswords.filter((secret): secret is string => !!secret),
+    signal,
+    allowChecks: (allowChecks ?? '').split(',').map((id) => id.trim()).filter(Boolean),
+    ...(!options.json && { progress: (message: string) => printNote(`… ${message}`) }),
+  });
+  for (const finding of pair.allowed)
+    printNote(`note: going on past ${finding.id}${finding.node ? ` on ${finding.node}` : ''} (--allow-checks): ${finding.message}`);
+  const login = { user: site.ssh.user, ...(site.ssh.identityFile && { identityFile: site.ssh.identityFile }) };
+  const recipeOptions: RecipeOptions = {
+    freshConnection: (node, nodeSignal) => {
+      const target = site.nodes[node === 'a' ? 0 : 1];
+      return connect(
+        { endpoint: { host: target.address, port: target.port }, login, secrets, knownHostsPath },
+        { label: target.address, signal: nodeSignal },
+      );
+    },
+    bmcPassword: async (node) => {
+      const secret = bmcPasswords[node === 'a' ? 0 : 1];
+      if (!secret)
+        throw new LockstepError({
+          code: 'config',
+          field: `nodes[${node === 'a' ? 0 : 1}].bmc.password`,
+          message: `No BMC password for node ${node}.`,
+          remedy: `Export the environment variable the site file names (default LOCKSTEP_BMC_${node.toUpperCase()}_PASSWORD), or use password: prompt on a terminal.`,
+        });
+      return secret;
+    },
+    ...(site.quorum !== 'two_node' && {
+      witnessConnection: (witnessSignal: AbortSignal) => {
+        const witness = (site.quorum as Exclude<ResolvedSite['quorum'], 'two_node'>).witness;
+        return connect(
+          {
+            endpoint: { host: witness.address, port: witness.port },
+            login: { ...login, user: witness.user },
+            secrets,
+            knownHostsPath,
+          },
+          { label: witness.address, signal: witnessSignal },
+        );
+      },
+    }),
+  };
+  return { pair, steps: recipeSteps(recipeOptions), site };
+}

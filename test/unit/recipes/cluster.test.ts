@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ResolvedSite } from '../../../provisioning/api/site';
+import type { PairFacts } from '../../../provisioning/engine/types';
+import { decideAuthkey, parseAuthkeyState } from '../../../provisioning/recipes/cluster/authkey';
+import { decideCorosyncConf, renderCorosyncConf } from '../../../provisioning/recipes/cluster/corosync-conf';
+import { decideFencing, fenceDevices, renderFencePrimitive } from '../../../provisioning/recipes/cluster/fencing';
+import { decideProperties, wantedProperties } from '../../../provisioning/recipes/cluster/pacemaker';
+import { decideServices, parseServices } from '../../../provisioning/recipes/cluster/services';
+import { parseCrmMon, parseNvpairs, parseQuorumTool } from '../../../provisioning/recipes/parse/cluster';
+import { clusterProblems } from '../../../provisioning/recipes/verify';
+
+const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
+
+const labPair: PairFacts = {
+  pairName: 'labpair',
+  hostnames: { a: 'lockstep-a', b: 'lockstep-b' },
+  management: { a: { nic: 'enp1s0', address: '10.211.0.11' }, b: { nic: 'enp1s0', address: '10.211.0.12' } },
+  privateLink: null,
+  business: [],
+  disks: { a: [], b: [] },
+  storageAvailable: false,
+};
+const withLink: PairFacts = { ...labPair, privateLink: { a: { nic: 'enp3s0', address: '10.99.0.1' }, b: { nic: 'enp2s0', address: '10.99.0.2' }, prefixLength: 30, mtu: 9000 } };
+
+describe('parsers on captured cluster outputs', () => {
+  it('corosync-quorumtool -s: quorate, two members, 2Node flags', () => {
+    const status = parseQuorumTool(fixture('lab/quorumtool-a.txt'));
+    expect(status).toMatchObject({ quorate: true, nodes: 2, expectedVotes: 2, totalVotes: 2, flags: ['2Node', 'Quorate', 'WaitForAll'] });
+    expect(status.members).toEqual([
+      { nodeid: 1, votes: 1, name: 'lockstep-a', local: true },
+      { nodeid: 2, votes: 1, name: 'lockstep-b', local: false },
+    ]);
+  });
+  it('corosync-quorumtool -s with the peer down: still quorate (two_node), one member', () => {
+    const status = parseQuorumTool(fixture('lab/quorumtool-b-peer-down.txt'));
+    expect(status.quorate).toBe(true);
+    expect(status.members.map((member) => member.name)).toEqual(['lockstep-b']);
+  });
+  it('crm_mon XML: DC with quorum, both nodes online', () => {
+    const status = parseCrmMon(fixture('lab/crm_mon-a.xml'));
+    expect(status).toMatchObject({ dcPresent: true, quorum: true });
+    expect(status.nodes.map((node) => [node.name, node.online])).toEqual([['lockstep-a', true], ['lockstep-b', true]]);
+  });
+  it('verify: no problem on the formed cluster; a missing member is named', () => {
+    expect(clusterProblems(fixture('lab/quorumtool-a.txt'), fixture('lab/crm_mon-a.xml'), ['lockstep-a', 'lockstep-b'])).toEqual([]);
+    expect(clusterProblems(fixture('lab/quorumtool-b-peer-down.txt'), null, ['lockstep-a', 'lockstep-b'])).toEqual(['corosync sees 1 member(s), not 2', 'Pacemaker does not answer']);
+  });
+});
+
+describe('cluster.corosync-conf', () => {
+  const site = { name: 'labpair', quorum: 'two_node' } as const;
+  it('renders exactly the file the lab runs (management link only)', () => {
+    expect(renderCorosyncConf(site, labPair)).toBe(fixture('lab/corosync.conf-a'));
+  });
+  it('two knet links, private first; crypto; two_node', () => {
+    const text = renderCorosyncConf(site, withLink);
+    expect(text.split('\n').slice(0, 2)).toEqual(['# managed by Lockstep — edits are overwritten', '# lockstep-pair: labpair']);
+    expect(text).toMatch(/transport: knet\n {4}crypto_cipher: aes256\n {4}crypto_hash: sha256/);
+    expect(text).toContain('        ring0_addr: 10.99.0.1\n        ring1_addr: 10.211.0.11\n');
+    expect(text).toContain('    two_node: 1\n');
+  });
+  it('a witness replaces two_node with a net device', () => {
+    const text = renderCorosyncConf({ name: 'p', quorum: { witness: { address: '10.0.0.13', port: 22, user: 'root' } } }, withLink);
+    expect(text).not.toContain('two_node');
+    expect(text).toContain('        model: net\n');
+    expect(text).toContain('            host: 10.0.0.13\n');
+  });
+  it('facts in → changes out, and the no-op when both nodes hold it', () => {
+    const wanted = renderCorosyncConf(site, labPair);
+    const debianDefault = 'totem {\n    version: 2\n    cluster_name: debian\n}\n';
+    expect(decideCorosyncConf(wanted, { a: debianDefault, b: null })).toMatchObject({ kind: 'change', changes: [{ summary: 'write /etc/corosync/corosync.conf on node a (it differs)' }, { summary: 'write /etc/corosync/corosync.conf on node b' }] });
+    expect(decideCorosyncConf(wanted, { a: fixture('lab/corosync.conf-a'), b: fixture('lab/corosync.conf-a') }).kind).toBe('noop');
+  });
+});
+
+describe('cluster.authkey', () => {
+  const sum = 'a'.repeat(64);
+  it('generates when node a has none; copies to b when only a has it; no-op when equal and 0400', () => {
+    const none = parseAuthkeyState('');
+    const a = parseAuthkeyState(`400 256 ${sum}\n`);
+    expect(decideAuthkey(none, none)).toMatchObject({ kind: 'change', changes: [{ summary: 'generate a new 256-byte authkey and install it on both nodes (mode 0400)' }] });
+    expect(decideAuthkey(a, none)).toMatchObject({ kind: 'change', changes: [{ summary: 'copy the authkey from node a to node b (mode 0400)' }] });
+    expect(decideAuthkey(a, a)).toEqual({ kind: 'noop', reason: 'both nodes hold the same authkey, mode 0400' });
+  });
+  it('never shows key material in a change', () => {
+    const decision = decideAuthkey(parseAuthkeyState(''), parseAuthkeyState(''));
+    expect(JSON.stringify(decision)).toContain('content not shown');
+  });
+});
+
+describe('cluster.services', () => {
+  it('no-op on the lab: enabled, running, started after its files changed', () => {
+    const facts = parseServices(fixture('lab/services-a.txt'));
+    expect(decideServices(facts)).toEqual({ kind: 'noop', reason: 'corosync, pacemaker are enabled and running with the current configuration' });
+  });
+  it('Debian’s corosync running with its default file is restarted after the file changes', () => {
+    const facts = parseServices('unit corosync enabled active\nunit pacemaker disabled inactive\nsince 100\nconfig 200\n');
+    const decision = decideServices(facts);
+    expect(decision.kind === 'change' && decision.changes.flatMap((change) => change.commands)).toEqual(['systemctl enable pacemaker', 'systemctl restart corosync', 'systemctl start corosync pacemaker']);
+  });
+});
+
+describe('fencing', () => {
+  const base = { fencing: { mode: 'none', acknowledgeNoFencing: true } } as const;
+  it('stonith-enabled=false only with the acknowledgement', () => {
+    expect(wantedProperties(base)).toEqual({ 'stonith-enabled': 'false', 'no-quorum-policy': 'stop' });
+    expect(() => wantedProperties({ fencing: { mode: 'none', acknowledgeNoFencing: false } })).toThrow(/not acknowledged/);
+    expect(wantedProperties({ fencing: { mode: 'ipmi', acknowledgeNoFencing: false } })['stonith-enabled']).toBe('true');
+  });
+  it('properties: facts in → commands out, no-op when set', () => {
+    const wanted = wantedProperties(base);
+    expect(decideProperties(wanted, new Map([['stonith-enabled', null], ['no-quorum-policy', 'stop']]))).toMatchObject({ kind: 'change', changes: [{ commands: ['crm_attribute --type crm_config --name stonith-enabled --update false'] }] });
+    expect(decideProperties(wanted, new Map([['stonith-enabled', 'false'], ['no-quorum-policy', 'stop']])).kind).toBe('noop');
+  });
+  const site = {
+    nodes: [
+      { address: 'a', port: 22, name: 'x', bmc: { address: '10.0.9.11', user: 'admin', port: 623, password: 'prompt' } },
+      { address: 'b', port: 22, name: 'y', bmc: { address: '10.0.9.12', user: 'admin', port: 623, password: 'prompt' } },
+    ],
+  } as unknown as ResolvedSite;
+  const devices = fenceDevices({ site, pair: labPair });
+  const secret = 's3cr<t"&';
+  it('fence_ipmilan primitives: the password is escaped in the XML and never in a change', () => {
+    const xml = renderFencePrimitive(devices[0]!, secret);
+    expect(parseNvpairs(xml).get('password')).toBe(secret);
+    expect(parseNvpairs(xml).get('pcmk_host_list')).toBe('lockstep-a');
+    const decision = decideFencing(devices, new Map(), new Map([['a', secret], ['b', secret]]));
+    expect(decision.kind).toBe('change');
+    expect(JSON.stringify(decision)).not.toContain('s3cr');
+  });
+  it('no-op when the CIB holds both devices with the same password and the constraints', () => {
+    const states = new Map(devices.map((device) => [device.node, { params: parseNvpairs(renderFencePrimitive(device, secret)), constraint: true }] as const));
+    expect(decideFencing(devices, states, new Map([['a', secret], ['b', secret]])).kind).toBe('noop');
+    expect(decideFencing(devices, states, new Map([['a', 'other'], ['b', secret]])).kind).toBe('change');
+  });
+});
