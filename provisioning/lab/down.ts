@@ -1,0 +1,79 @@
+import { rmSync } from 'node:fs';
+import { LockstepError } from '../api/errors';
+import { LAB_NODES, labDir } from './constants';
+import { credentialsPath } from './credentials';
+import { unmountTree } from './mounts';
+import { destroyNetwork } from './network';
+import { removeOverlay, serverDirs } from './overlay';
+import { withLabLock } from './lock';
+import { assertLabSupported } from './platform';
+import { findLabNspawns, isLabNspawn, netnsPids, stopProcesses } from './processes';
+import { readLabState, removeLabState } from './state';
+import { labLeftovers, labOverlayMounts } from './status';
+import type { ProgressReporter } from './types';
+
+/** What `lab down` found and removed. */
+export interface LabDownResult {
+  /** Everything of the lab that existed before (empty: it was already down). */
+  readonly removed: readonly string[];
+}
+
+/**
+ * Takes the lab down completely, whatever state it is in (running, half built by a
+ * crashed `up`, or already down): stops the containers (SIGTERM, then SIGKILL after a
+ * grace period), unmounts the overlays, deletes namespaces, veths and bridges, and the
+ * servers' writable layers. The cached root, the lab key and the logs stay.
+ */
+export async function labDown(
+  options: { labDirectory?: string; onProgress?: ProgressReporter } = {},
+): Promise<LabDownResult> {
+  assertLabSupported();
+  return withLabLock(() => takeDown(options), {
+    onWait: (pid) => options.onProgress?.(`Waiting for another lab command (pid ${pid}) to finish…`),
+  });
+}
+
+/** `labDown` without taking the lab lock: for `labUp`, which already holds it. */
+export async function takeDown(
+  options: { labDirectory?: string; onProgress?: ProgressReporter } = {},
+): Promise<LabDownResult> {
+  const labDirectory = options.labDirectory ?? labDir();
+  const say = options.onProgress ?? (() => undefined);
+  const state = readLabState(labDirectory);
+  const removed = labLeftovers();
+
+  const nspawns = new Set<number>();
+  for (const node of LAB_NODES) {
+    for (const pid of findLabNspawns(node)) nspawns.add(pid);
+    const recorded = state?.nodes.find((entry) => entry.name === node.name)?.pid;
+    if (recorded !== undefined && isLabNspawn(recorded, node)) nspawns.add(recorded);
+  }
+  if (nspawns.size > 0) {
+    say(`Stopping ${nspawns.size} server container(s)…`);
+    await stopProcesses([...nspawns]);
+  }
+  for (const node of LAB_NODES) {
+    const stragglers = await netnsPids(node.netns);
+    if (stragglers.length > 0) await stopProcesses(stragglers, 2_000);
+  }
+
+  for (const node of LAB_NODES) await removeOverlay(serverDirs(labDirectory, node));
+  for (const target of labOverlayMounts()) await unmountTree(target);
+  for (const node of LAB_NODES)
+    rmSync(`/run/systemd/nspawn/propagate/${node.hostname}`, { recursive: true, force: true });
+
+  await destroyNetwork();
+  removeLabState(labDirectory);
+  rmSync(credentialsPath(labDirectory), { force: true });
+
+  const left = labLeftovers();
+  if (left.length > 0) {
+    throw new LockstepError({
+      code: 'lab.failed',
+      message: `The lab could not be removed completely; still present: ${left.join(', ')}.`,
+      remedy:
+        'Run `lockstep lab down` again; if it persists, remove these by hand (ip netns del, ip link del, umount).',
+    });
+  }
+  return { removed };
+}

@@ -1,0 +1,19 @@
+/**
+ * The practice lab: two Debian servers as systemd-nspawn containers on this computer
+ * (`lockstep lab up|down|status`), plus the hooks tests use to reach inside them.
+ */
+export { labUp, pinRunningLab, type LabUpOptions, type LabUpResult } from './up';
+export { labDown, type LabDownResult } from './down';
+export { labStatus, labLeftovers } from './status';
+export { labExec, labLeaderPid, type LabExecOptions } from './exec';
+export { rekeyServer } from './rekey';
+export { assertLabSupported } from './platform';
+export * from './constants';
+export type {
+  LabInfo,
+  LabNodeInfo,
+  LabStatus,
+  LabNodeStatus,
+  LabCredentials,
+  ProgressReporter,
+} from './types';
