@@ -9,13 +9,22 @@ export const pkgSourceUnreachable: Check = {
   applicable: () => true,
   run: (context) =>
     reachedNodes(context).map((node) => {
-      if (context.site.packages.source === 'bundle')
-        return finding(
-          'pkg.source-unreachable',
-          'pass',
-          `Packages come from the offline bundle ${context.site.packages.bundle}.`,
-          { node: node.label },
-        );
+      if (context.site.packages.source === 'bundle') {
+        const bundle = context.site.packages.bundle;
+        return context.bundle && !context.bundle.ready
+          ? finding(
+              'pkg.source-unreachable',
+              'fail',
+              `The offline bundle ${bundle} is not built: ${context.bundle.detail}.`,
+              {
+                node: node.label,
+                remedy: `Build it on this computer: lockstep bundle build --out ${bundle}`,
+              },
+            )
+          : finding('pkg.source-unreachable', 'pass', `Packages come from the offline bundle ${bundle}.`, {
+              node: node.label,
+            });
+      }
       const source = node.extras?.packageSource;
       if (!source)
         return finding('pkg.source-unreachable', 'warn', 'The package source could not be checked.', {

@@ -34,6 +34,8 @@ export interface CheckContext {
   readonly wire?: WireProbeResult | { readonly error: ErrorInfo };
   /** Reachability of the quorum witness (when one is configured). */
   readonly witness?: { readonly reachable: boolean; readonly detail: string };
+  /** The offline bundle on this computer (when packages come from one): is it built? */
+  readonly bundle?: { readonly ready: boolean; readonly detail: string };
   /** Per node: whether the BMC answered (when fencing is ipmi). */
   readonly bmc?: Partial<Record<NodeKey, { readonly reachable: boolean; readonly detail: string }>>;
 }

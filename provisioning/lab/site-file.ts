@@ -8,13 +8,37 @@ export function siteFilePath(labDirectory: string): string {
   return join(labDirectory, 'site.yaml');
 }
 
-/** The lab pair's site file, the minimal one a user would write: name, nodes, SSH as root with the lab key. */
+/**
+ * Where the practice lab takes its packages from: its servers have no internet, so
+ * the pair is installed from an offline bundle built on this computer
+ * (`lockstep bundle build --out LAB_BUNDLE_DIR`), as a site without internet would.
+ */
+export const LAB_BUNDLE_DIR = '/var/cache/lockstep/bundles/bookworm';
+
+/**
+ * The lab pair's site file: what a user would write for two servers without BMCs and
+ * without internet. Everything else stays automatic, found by probing.
+ */
 export function siteFileText(nodes: readonly LabNodeSpec[], identityFile: string): string {
-  return stringify({
+  const body = stringify({
     name: 'lab',
     nodes: nodes.map((node) => ({ address: node.address })),
     ssh: { user: 'root', identityFile },
   });
+  return [
+    '# The practice lab: two Debian 12 containers on this computer (`lockstep lab up`).',
+    body.trimEnd(),
+    '# Containers have no BMC to fence with: the risk is acknowledged, and the console shows it.',
+    'fencing:',
+    '  mode: none',
+    '  acknowledgeNoFencing: true',
+    `# The lab servers have no internet: packages come from an offline bundle built here`,
+    `# with \`lockstep bundle build --out ${LAB_BUNDLE_DIR}\`.`,
+    'packages:',
+    '  source: bundle',
+    `  bundle: ${LAB_BUNDLE_DIR}`,
+    '',
+  ].join('\n');
 }
 
 /** Writes the lab's site file and returns its path. */

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MANIFEST_NAME } from '../bundle/manifest';
 import { toErrorInfo, type ErrorInfo } from '../api/errors';
 import type { Secrets } from '../api/endpoint';
 import { isFactError } from '../api/inventory';
@@ -94,8 +97,9 @@ export async function gather(site: ResolvedSite, options: GatherOptions): Promis
     site.quorum === 'two_node'
       ? undefined
       : await checkWitness(site.quorum.witness.address, site.quorum.witness.port);
+  const bundle = site.packages.source === 'bundle' ? bundleState(site.packages.bundle) : undefined;
   return {
-    context: { site, nodes, ...(wire && { wire }), ...(witness && { witness }) },
+    context: { site, nodes, ...(wire && { wire }), ...(witness && { witness }), ...(bundle && { bundle }) },
     transports: [transportA, transportB],
   };
 }
@@ -168,6 +172,16 @@ async function readExtras(transport: Transport, sudo: boolean, signal?: AbortSig
 async function sessionOf(transport: Transport): Promise<string> {
   const result = await transport.exec('echo "$SSH_CONNECTION"', { timeoutMs: 15_000 });
   return result.stdout.trim();
+}
+
+/** A bundle is usable once its apt index and manifest are written (they are written last). */
+function bundleState(directory: string): { ready: boolean; detail: string } {
+  const index = join(directory, 'Packages');
+  const manifest = join(directory, MANIFEST_NAME);
+  if (!existsSync(directory)) return { ready: false, detail: 'the folder does not exist' };
+  if (!existsSync(index) || !existsSync(manifest))
+    return { ready: false, detail: 'it has no Packages index or manifest' };
+  return { ready: true, detail: 'built' };
 }
 
 async function checkWitness(address: string, port: number): Promise<{ reachable: boolean; detail: string }> {
