@@ -33,11 +33,25 @@ export function decideAuthkey(a: AuthkeyState, b: AuthkeyState): Decision {
   const usable = (state: AuthkeyState): boolean => state.sha256 !== null && state.size >= 128;
   const changes: Change[] = [];
   if (!usable(a)) {
-    changes.push({ summary: `generate a new ${KEY_BYTES}-byte authkey and install it on both nodes (mode 0400)`, commands: [`sftp put ${AUTHKEY} (node a, node b; mode 0400; content not shown)`] });
+    changes.push({
+      summary: `generate a new ${KEY_BYTES}-byte authkey and install it on both nodes (mode 0400)`,
+      commands: [`sftp put ${AUTHKEY} (node a, node b; mode 0400; content not shown)`],
+    });
   } else {
-    if (b.sha256 !== a.sha256) changes.push({ summary: 'copy the authkey from node a to node b (mode 0400)', commands: [`sftp get ${AUTHKEY} (node a) → sftp put ${AUTHKEY} (node b); content not shown`] });
-    for (const [key, state] of [['a', a], ['b', b]] as const) {
-      if (state.sha256 === a.sha256 && state.mode !== '400') changes.push({ summary: `make the authkey on node ${key} mode 0400`, commands: [sh`chmod 0400 ${AUTHKEY}`] });
+    if (b.sha256 !== a.sha256)
+      changes.push({
+        summary: 'copy the authkey from node a to node b (mode 0400)',
+        commands: [`sftp get ${AUTHKEY} (node a) → sftp put ${AUTHKEY} (node b); content not shown`],
+      });
+    for (const [key, state] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      if (state.sha256 === a.sha256 && state.mode !== '400')
+        changes.push({
+          summary: `make the authkey on node ${key} mode 0400`,
+          commands: [sh`chmod 0400 ${AUTHKEY}`],
+        });
     }
   }
   if (changes.length === 0) return { kind: 'noop', reason: 'both nodes hold the same authkey, mode 0400' };
@@ -74,17 +88,28 @@ export const authkeyStep: PairStep = {
       // base64 over the channel: the output is held in memory and never logged.
       const encoded = await read(a, sh`base64 -w0 ${AUTHKEY}`);
       const key = Buffer.from(encoded.stdout.trim(), 'base64');
-      if (encoded.code !== 0 || key.length !== sa.size) throw notVerified(a.label, `could not read ${AUTHKEY} back.`, 'Check that the file exists and is readable by root.');
+      if (encoded.code !== 0 || key.length !== sa.size)
+        throw notVerified(
+          a.label,
+          `could not read ${AUTHKEY} back.`,
+          'Check that the file exists and is readable by root.',
+        );
       b.log(`copy the authkey from ${a.label} to ${b.label} (content not shown)`);
       await run(b, 'mkdir -p /etc/corosync', { quiet: true });
       await b.transport.upload(key, AUTHKEY, { mode: 0o400, sudo: true });
       key.fill(0);
     }
-    for (const node of context.nodes) await run(node, sh`chown root:root ${AUTHKEY} && chmod 0400 ${AUTHKEY}`);
+    for (const node of context.nodes)
+      await run(node, sh`chown root:root ${AUTHKEY} && chmod 0400 ${AUTHKEY}`);
   },
   async verify(context) {
     const [a, b] = context.nodes;
     const decision = decideAuthkey(await state(a), await state(b));
-    if (decision.kind === 'change') throw notVerified(b.label, `the authkeys differ or are not mode 0400: ${decision.changes.map((change) => change.summary).join('; ')}.`, 'Run apply again.');
+    if (decision.kind === 'change')
+      throw notVerified(
+        b.label,
+        `the authkeys differ or are not mode 0400: ${decision.changes.map((change) => change.summary).join('; ')}.`,
+        'Run apply again.',
+      );
   },
 };

@@ -52,7 +52,12 @@ export function renderCorosyncConf(site: Pick<ResolvedSite, 'name' | 'quorum'>, 
     '    crypto_cipher: aes256',
     '    crypto_hash: sha256',
     '    link_mode: passive',
-    ...links.flatMap((_, index) => ['    interface {', `        linknumber: ${index}`, `        knet_link_priority: ${links.length - index}`, '    }']),
+    ...links.flatMap((_, index) => [
+      '    interface {',
+      `        linknumber: ${index}`,
+      `        knet_link_priority: ${links.length - index}`,
+      '    }',
+    ]),
     '}',
     '',
     'nodelist {',
@@ -72,11 +77,18 @@ export function renderCorosyncConf(site: Pick<ResolvedSite, 'name' | 'quorum'>, 
 }
 
 /** Decides from both nodes' files (pure). */
-export function decideCorosyncConf(wanted: string, current: { a: string | null; b: string | null }): { kind: 'noop'; reason: string } | { kind: 'change'; changes: Change[] } {
+export function decideCorosyncConf(
+  wanted: string,
+  current: { a: string | null; b: string | null },
+): { kind: 'noop'; reason: string } | { kind: 'change'; changes: Change[] } {
   const changes: Change[] = (['a', 'b'] as const)
     .filter((key) => current[key] !== wanted)
-    .map((key) => ({ summary: `write ${COROSYNC_CONF} on node ${key}${current[key] === null ? '' : ' (it differs)'}`, commands: [writeCommand(COROSYNC_CONF), command('corosync', '-t')] }));
-  if (changes.length === 0) return { kind: 'noop', reason: `${COROSYNC_CONF} is identical on both nodes and as planned` };
+    .map((key) => ({
+      summary: `write ${COROSYNC_CONF} on node ${key}${current[key] === null ? '' : ' (it differs)'}`,
+      commands: [writeCommand(COROSYNC_CONF), command('corosync', '-t')],
+    }));
+  if (changes.length === 0)
+    return { kind: 'noop', reason: `${COROSYNC_CONF} is identical on both nodes and as planned` };
   return { kind: 'change', changes };
 }
 
@@ -100,7 +112,11 @@ export const corosyncConfStep: PairStep = {
     const wanted = renderCorosyncConf(context.site, context.pair);
     for (const node of context.nodes) {
       if ((await readFile(node, COROSYNC_CONF)) !== wanted) {
-        throw notVerified(node.label, `${COROSYNC_CONF} is not the planned file.`, 'Run apply again; do not edit the file by hand (Lockstep owns it).');
+        throw notVerified(
+          node.label,
+          `${COROSYNC_CONF} is not the planned file.`,
+          'Run apply again; do not edit the file by hand (Lockstep owns it).',
+        );
       }
     }
   },

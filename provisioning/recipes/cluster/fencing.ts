@@ -4,7 +4,7 @@ import { command } from '../../util/shell';
 import type { RecipeOptions } from '../options';
 import { escapeXml, parseNvpairs } from '../parse/cluster';
 import { notVerified, read, run } from '../support/run';
-import { waitForCluster } from './pacemaker';
+import { clusterReadyNow, waitForCluster } from './pacemaker';
 
 /**
  * IPMI fencing: one `fence_ipmilan` stonith resource per node, kept off the node it
@@ -26,14 +26,22 @@ export function fenceId(node: NodeKey): string {
 
 /** The instance attributes a fence device should carry (password separate: it is compared, never shown). */
 export function fenceParams(device: FenceDevice): Record<string, string> {
-  return { ip: device.address, ipport: String(device.port), username: device.user, lanplus: '1', pcmk_host_list: device.hostname };
+  return {
+    ip: device.address,
+    ipport: String(device.port),
+    username: device.user,
+    lanplus: '1',
+    pcmk_host_list: device.hostname,
+  };
 }
 
 /** The primitive (pure); the password is inside: only ever written to stdin. */
 export function renderFencePrimitive(device: FenceDevice, password: string): string {
   const id = fenceId(device.node);
   const params = { ...fenceParams(device), password };
-  const pairs = Object.entries(params).map(([name, value]) => `    <nvpair id="${id}-${name}" name="${name}" value="${escapeXml(value)}"/>`);
+  const pairs = Object.entries(params).map(
+    ([name, value]) => `    <nvpair id="${id}-${name}" name="${name}" value="${escapeXml(value)}"/>`,
+  );
   return [
     `<primitive id="${id}" class="stonith" type="fence_ipmilan">`,
     `  <instance_attributes id="${id}-params">`,
@@ -55,7 +63,13 @@ export function fenceDevices(context: Pick<PairStepContext, 'site' | 'pair'>): F
   return (['a', 'b'] as const).map((node, index) => {
     const bmc = context.site.nodes[index]?.bmc;
     if (!bmc) throw new Error(`fencing: ipmi without a bmc on node ${node}`);
-    return { node, hostname: context.pair.hostnames[node], address: bmc.address, port: bmc.port, user: bmc.user };
+    return {
+      node,
+      hostname: context.pair.hostnames[node],
+      address: bmc.address,
+      port: bmc.port,
+      user: bmc.user,
+    };
   });
 }
 
@@ -66,24 +80,40 @@ export interface FenceState {
 }
 
 /** Decides (pure); `passwords` compares without ever appearing in a Change. */
-export function decideFencing(devices: readonly FenceDevice[], states: ReadonlyMap<NodeKey, FenceState>, passwords: ReadonlyMap<NodeKey, string>): Decision {
+export function decideFencing(
+  devices: readonly FenceDevice[],
+  states: ReadonlyMap<NodeKey, FenceState>,
+  passwords: ReadonlyMap<NodeKey, string>,
+): Decision {
   const changes: Change[] = [];
   for (const device of devices) {
     const state = states.get(device.node);
     const id = fenceId(device.node);
     const wanted = fenceParams(device);
-    const same = state?.params !== null && state?.params !== undefined && Object.entries(wanted).every(([name, value]) => state.params?.get(name) === value) && state.params.get('password') === passwords.get(device.node);
+    const same =
+      state?.params !== null &&
+      state?.params !== undefined &&
+      Object.entries(wanted).every(([name, value]) => state.params?.get(name) === value) &&
+      state.params.get('password') === passwords.get(device.node);
     if (!same) {
       changes.push({
         summary: `${state?.params ? 'update' : 'create'} the fence_ipmilan device ${id} for ${device.hostname} (BMC ${device.address}:${device.port}, user ${device.user})`,
-        commands: [`${command('cibadmin', '--modify', '--allow-create', '--scope', 'resources', '--xml-pipe')}  < primitive ${id} (password on stdin, not shown)`],
+        commands: [
+          `${command('cibadmin', '--modify', '--allow-create', '--scope', 'resources', '--xml-pipe')}  < primitive ${id} (password on stdin, not shown)`,
+        ],
       });
     }
     if (!state?.constraint) {
-      changes.push({ summary: `keep ${id} off ${device.hostname}`, commands: [`${command('cibadmin', '--modify', '--allow-create', '--scope', 'constraints', '--xml-pipe')}  < ${renderFenceConstraint(device)}`] });
+      changes.push({
+        summary: `keep ${id} off ${device.hostname}`,
+        commands: [
+          `${command('cibadmin', '--modify', '--allow-create', '--scope', 'constraints', '--xml-pipe')}  < ${renderFenceConstraint(device)}`,
+        ],
+      });
     }
   }
-  if (changes.length === 0) return { kind: 'noop', reason: 'both fence_ipmilan devices are configured as planned' };
+  if (changes.length === 0)
+    return { kind: 'noop', reason: 'both fence_ipmilan devices are configured as planned' };
   return { kind: 'change', changes };
 }
 
@@ -93,8 +123,14 @@ async function readStates(context: PairStepContext): Promise<Map<NodeKey, FenceS
   for (const node of ['a', 'b'] as const) {
     const id = fenceId(node);
     const primitive = await read(a, command('cibadmin', '--query', '--xpath', `//primitive[@id='${id}']`));
-    const constraint = await read(a, command('cibadmin', '--query', '--xpath', `//rsc_location[@id='${id}-avoid']`));
-    states.set(node, { params: primitive.code === 0 ? parseNvpairs(primitive.stdout) : null, constraint: constraint.code === 0 });
+    const constraint = await read(
+      a,
+      command('cibadmin', '--query', '--xpath', `//rsc_location[@id='${id}-avoid']`),
+    );
+    states.set(node, {
+      params: primitive.code === 0 ? parseNvpairs(primitive.stdout) : null,
+      constraint: constraint.code === 0,
+    });
   }
   return states;
 }
@@ -116,8 +152,12 @@ export function fencingStep(options: RecipeOptions): PairStep {
     scope: 'pair',
     applicable: (site) => site.fencing.mode === 'ipmi',
     async inspect(context) {
-      await waitForCluster(context.nodes[0]);
-      return decideFencing(fenceDevices(context), await readStates(context), await passwords(options));
+      const ready = await clusterReadyNow(context.nodes[0]);
+      return decideFencing(
+        fenceDevices(context),
+        ready ? await readStates(context) : new Map(),
+        await passwords(options),
+      );
     },
     async apply(context) {
       const [a] = context.nodes;
@@ -125,17 +165,34 @@ export function fencingStep(options: RecipeOptions): PairStep {
       const secrets = await passwords(options);
       const states = await readStates(context);
       for (const device of fenceDevices(context)) {
-        await run(a, command('cibadmin', '--modify', '--allow-create', '--scope', 'resources', '--xml-pipe'), {
-          stdin: renderFencePrimitive(device, secrets.get(device.node) ?? ''),
-        });
+        await run(
+          a,
+          command('cibadmin', '--modify', '--allow-create', '--scope', 'resources', '--xml-pipe'),
+          {
+            stdin: renderFencePrimitive(device, secrets.get(device.node) ?? ''),
+          },
+        );
         if (!states.get(device.node)?.constraint) {
-          await run(a, command('cibadmin', '--modify', '--allow-create', '--scope', 'constraints', '--xml-pipe'), { stdin: renderFenceConstraint(device) });
+          await run(
+            a,
+            command('cibadmin', '--modify', '--allow-create', '--scope', 'constraints', '--xml-pipe'),
+            { stdin: renderFenceConstraint(device) },
+          );
         }
       }
     },
     async verify(context) {
-      const decision = decideFencing(fenceDevices(context), await readStates(context), await passwords(options));
-      if (decision.kind === 'change') throw notVerified(context.nodes[0].label, `fencing is not configured: ${decision.changes.map((change) => change.summary).join('; ')}.`, 'Run apply again; `crm_mon -1` shows the devices.');
+      const decision = decideFencing(
+        fenceDevices(context),
+        await readStates(context),
+        await passwords(options),
+      );
+      if (decision.kind === 'change')
+        throw notVerified(
+          context.nodes[0].label,
+          `fencing is not configured: ${decision.changes.map((change) => change.summary).join('; ')}.`,
+          'Run apply again; `crm_mon -1` shows the devices.',
+        );
     },
   };
 }

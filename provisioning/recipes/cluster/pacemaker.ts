@@ -24,11 +24,23 @@ export function wantedProperties(site: Pick<ResolvedSite, 'fencing'>): Record<st
 }
 
 /** Decides from the current values (pure; null = not set). */
-export function decideProperties(wanted: Record<string, string>, current: ReadonlyMap<string, string | null>): Decision {
+export function decideProperties(
+  wanted: Record<string, string>,
+  current: ReadonlyMap<string, string | null>,
+): Decision {
   const changes = Object.entries(wanted)
     .filter(([name, value]) => current.get(name) !== value)
-    .map(([name, value]) => ({ summary: `set the cluster property ${name}=${value}`, commands: [propertyUpdate(name, value)] }));
-  if (changes.length === 0) return { kind: 'noop', reason: `${Object.entries(wanted).map(([name, value]) => `${name}=${value}`).join(', ')} already set` };
+    .map(([name, value]) => ({
+      summary: `set the cluster property ${name}=${value}`,
+      commands: [propertyUpdate(name, value)],
+    }));
+  if (changes.length === 0)
+    return {
+      kind: 'noop',
+      reason: `${Object.entries(wanted)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(', ')} already set`,
+    };
   return { kind: 'change', changes };
 }
 
@@ -38,6 +50,16 @@ export function propertyQuery(name: string): string {
 
 function propertyUpdate(name: string, value: string): string {
   return command('crm_attribute', '--type', 'crm_config', '--name', name, '--update', value);
+}
+
+/**
+ * Whether Pacemaker has a DC right now (one look, no waiting). Inspection uses this:
+ * a plan is made before anything is installed, so "not running yet" means "will
+ * change", never a wait.
+ */
+export async function clusterReadyNow(node: NodeStepContext): Promise<boolean> {
+  const result = await read(node, 'crm_mon -1 --output-as=xml');
+  return result.code === 0 && parseCrmMon(result.stdout).dcPresent;
 }
 
 /** Waits until Pacemaker has a DC (the CIB accepts updates). */
@@ -52,13 +74,20 @@ export async function waitForCluster(node: NodeStepContext, timeoutMs = 120_000)
       last = 'no designated controller yet';
     } else last = result.stderr.trim() || result.stdout.trim();
     if (Date.now() > deadline) {
-      throw notVerified(node.label, `Pacemaker did not become ready: ${last}.`, 'Read `journalctl -u pacemaker -n 50` on the server.');
+      throw notVerified(
+        node.label,
+        `Pacemaker did not become ready: ${last}.`,
+        'Read `journalctl -u pacemaker -n 50` on the server.',
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
 
-async function currentProperties(node: NodeStepContext, names: readonly string[]): Promise<Map<string, string | null>> {
+async function currentProperties(
+  node: NodeStepContext,
+  names: readonly string[],
+): Promise<Map<string, string | null>> {
   const current = new Map<string, string | null>();
   for (const name of names) {
     const result = await read(node, propertyQuery(name));
@@ -77,7 +106,7 @@ export const clusterPropertiesStep: PairStep = {
   async inspect(context) {
     const wanted = wantedProperties(context.site);
     const [a] = context.nodes;
-    await waitForCluster(a);
+    if (!(await clusterReadyNow(a))) return decideProperties(wanted, new Map());
     return decideProperties(wanted, await currentProperties(a, Object.keys(wanted)));
   },
   async apply(context) {
@@ -92,6 +121,11 @@ export const clusterPropertiesStep: PairStep = {
     const wanted = wantedProperties(context.site);
     const [a] = context.nodes;
     const decision = decideProperties(wanted, await currentProperties(a, Object.keys(wanted)));
-    if (decision.kind === 'change') throw notVerified(a.label, `cluster properties not set: ${decision.changes.map((change) => change.summary).join('; ')}.`, 'Run apply again; check `crm_attribute --type crm_config --name stonith-enabled --query`.');
+    if (decision.kind === 'change')
+      throw notVerified(
+        a.label,
+        `cluster properties not set: ${decision.changes.map((change) => change.summary).join('; ')}.`,
+        'Run apply again; check `crm_attribute --type crm_config --name stonith-enabled --query`.',
+      );
   },
 };

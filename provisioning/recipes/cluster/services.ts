@@ -51,21 +51,42 @@ export function parseServices(stdout: string): ClusterServiceFacts {
 export function decideServices(facts: ClusterServiceFacts): Decision {
   const changes = [];
   const disabled = facts.units.filter((unit) => unit.enabled !== 'enabled').map((unit) => unit.unit);
-  if (disabled.length) changes.push({ summary: `enable ${disabled.join(', ')} at boot`, commands: [command('systemctl', 'enable', ...disabled)] });
+  if (disabled.length)
+    changes.push({
+      summary: `enable ${disabled.join(', ')} at boot`,
+      commands: [command('systemctl', 'enable', ...disabled)],
+    });
   const corosync = facts.units.find((unit) => unit.unit === 'corosync');
-  const stale = corosync?.active === 'active' && facts.corosyncSince !== null && facts.configMtime !== null && facts.configMtime >= facts.corosyncSince;
-  if (stale) changes.push({ summary: 'restart corosync (its configuration or key changed since it started)', commands: [command('systemctl', 'restart', 'corosync')] });
+  const stale =
+    corosync?.active === 'active' &&
+    facts.corosyncSince !== null &&
+    facts.configMtime !== null &&
+    facts.configMtime >= facts.corosyncSince;
+  if (stale)
+    changes.push({
+      summary: 'restart corosync (its configuration or key changed since it started)',
+      commands: [command('systemctl', 'restart', 'corosync')],
+    });
   const inactive = facts.units.filter((unit) => unit.active !== 'active').map((unit) => unit.unit);
   if (inactive.length || stale) {
     const start = stale ? facts.units.map((unit) => unit.unit) : inactive;
-    changes.push({ summary: `start ${start.join(', ')}`, commands: [command('systemctl', 'start', ...start)] });
+    changes.push({
+      summary: `start ${start.join(', ')}`,
+      commands: [command('systemctl', 'start', ...start)],
+    });
   }
-  if (changes.length === 0) return { kind: 'noop', reason: `${facts.units.map((unit) => unit.unit).join(', ')} are enabled and running with the current configuration` };
+  if (changes.length === 0)
+    return {
+      kind: 'noop',
+      reason: `${facts.units.map((unit) => unit.unit).join(', ')} are enabled and running with the current configuration`,
+    };
   return { kind: 'change', changes };
 }
 
 async function facts(context: NodeStepContext): Promise<ClusterServiceFacts> {
-  return parseServices((await read(context, servicesCommand(clusterUnits(context.site.quorum !== 'two_node')))).stdout);
+  return parseServices(
+    (await read(context, servicesCommand(clusterUnits(context.site.quorum !== 'two_node')))).stdout,
+  );
 }
 
 /** `cluster.services` (node): corosync (+ qdevice) and pacemaker enabled and running with the written configuration. */
@@ -80,7 +101,10 @@ export const clusterServicesStep: NodeStep = {
     const decision = decideServices(await facts(context));
     if (decision.kind === 'noop') return;
     for (const line of decision.changes.flatMap((change) => change.commands)) {
-      await run(context, line, { timeoutMs: 180_000, fix: 'Read `journalctl -u corosync -u pacemaker -n 50` on the server; a wrong address in corosync.conf is the usual cause.' });
+      await run(context, line, {
+        timeoutMs: 180_000,
+        fix: 'Read `journalctl -u corosync -u pacemaker -n 50` on the server; a wrong address in corosync.conf is the usual cause.',
+      });
     }
   },
   async verify(context) {
@@ -90,7 +114,11 @@ export const clusterServicesStep: NodeStep = {
       const down = current.units.filter((unit) => unit.active !== 'active' || unit.enabled !== 'enabled');
       if (down.length === 0) return;
       if (Date.now() > deadline) {
-        throw notVerified(context.label, `${down.map((unit) => `${unit.unit} is ${unit.active || 'unknown'}/${unit.enabled || 'unknown'}`).join(', ')}.`, 'Read `journalctl -u corosync -u pacemaker -n 50` on the server.');
+        throw notVerified(
+          context.label,
+          `${down.map((unit) => `${unit.unit} is ${unit.active || 'unknown'}/${unit.enabled || 'unknown'}`).join(', ')}.`,
+          'Read `journalctl -u corosync -u pacemaker -n 50` on the server.',
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }

@@ -31,10 +31,20 @@ interface WitnessFacts {
   readonly nodeDb: readonly [boolean, boolean];
 }
 
-export function decideWitness(cluster: string, facts: WitnessFacts): { kind: 'noop'; reason: string } | { kind: 'change'; changes: { summary: string; commands: string[] }[] } {
+export function decideWitness(
+  cluster: string,
+  facts: WitnessFacts,
+): { kind: 'noop'; reason: string } | { kind: 'change'; changes: { summary: string; commands: string[] }[] } {
   const changes = [];
-  if (!facts.qnetdInstalled) changes.push({ summary: `install ${QNETD_PACKAGE} on the witness`, commands: [`DEBIAN_FRONTEND=noninteractive ${command('apt-get', '-y', '--no-install-recommends', 'install', QNETD_PACKAGE)}`] });
-  if (!facts.caExists) changes.push({ summary: 'create the witness CA', commands: ['corosync-qnetd-certutil -i'] });
+  if (!facts.qnetdInstalled)
+    changes.push({
+      summary: `install ${QNETD_PACKAGE} on the witness`,
+      commands: [
+        `DEBIAN_FRONTEND=noninteractive ${command('apt-get', '-y', '--no-install-recommends', 'install', QNETD_PACKAGE)}`,
+      ],
+    });
+  if (!facts.caExists)
+    changes.push({ summary: 'create the witness CA', commands: ['corosync-qnetd-certutil -i'] });
   if (!facts.clusterCert || !facts.nodeDb[0] || !facts.nodeDb[1]) {
     changes.push({
       summary: `issue the certificate of cluster ${cluster} and import it on both nodes`,
@@ -47,8 +57,16 @@ export function decideWitness(cluster: string, facts: WitnessFacts): { kind: 'no
       ],
     });
   }
-  if (!facts.qnetdActive) changes.push({ summary: 'enable and start corosync-qnetd on the witness', commands: ['systemctl enable --now corosync-qnetd'] });
-  if (changes.length === 0) return { kind: 'noop', reason: 'the witness runs corosync-qnetd and both nodes hold the cluster certificate' };
+  if (!facts.qnetdActive)
+    changes.push({
+      summary: 'enable and start corosync-qnetd on the witness',
+      commands: ['systemctl enable --now corosync-qnetd'],
+    });
+  if (changes.length === 0)
+    return {
+      kind: 'noop',
+      reason: 'the witness runs corosync-qnetd and both nodes hold the cluster certificate',
+    };
   return { kind: 'change', changes };
 }
 
@@ -61,12 +79,31 @@ async function facts(context: PairStepContext, witness: RunTarget): Promise<Witn
   const active = (await read(witness, 'systemctl is-active corosync-qnetd')).stdout.trim() === 'active';
   const ca = (await read(witness, sh`test -f ${QNETD_CA}`)).code === 0;
   const cert = (await read(witness, sh`test -f ${clusterCertPath(context.site.name)}`)).code === 0;
-  const db = await Promise.all(context.nodes.map(async (node) => (await read(node, sh`certutil -L -d ${QDEVICE_DB} -n Cluster\ Cert 2>/dev/null || test -f ${NODE_P12}`)).code === 0));
-  return { qnetdInstalled: dpkg.get(QNETD_PACKAGE)?.installed ?? false, qnetdActive: active, caExists: ca, clusterCert: cert, nodeDb: [db[0] ?? false, db[1] ?? false] };
+  const db = await Promise.all(
+    context.nodes.map(
+      async (node) =>
+        (
+          await read(
+            node,
+            sh`certutil -L -d ${QDEVICE_DB} -n Cluster\ Cert 2>/dev/null || test -f ${NODE_P12}`,
+          )
+        ).code === 0,
+    ),
+  );
+  return {
+    qnetdInstalled: dpkg.get(QNETD_PACKAGE)?.installed ?? false,
+    qnetdActive: active,
+    caExists: ca,
+    clusterCert: cert,
+    nodeDb: [db[0] ?? false, db[1] ?? false],
+  };
 }
 
 async function copy(from: RunTarget, path: string, to: RunTarget, dest: string): Promise<void> {
-  const data = Buffer.from((await run(from, sh`base64 -w0 ${path}`, { quiet: true })).stdout.trim(), 'base64');
+  const data = Buffer.from(
+    (await run(from, sh`base64 -w0 ${path}`, { quiet: true })).stdout.trim(),
+    'base64',
+  );
   await to.transport.upload(data, dest, { mode: 0o600, sudo: true });
 }
 
@@ -74,7 +111,12 @@ async function copy(from: RunTarget, path: string, to: RunTarget, dest: string):
 export function witnessStep(options: RecipeOptions): PairStep {
   const open = async (context: PairStepContext): Promise<Transport> => {
     if (!options.witnessConnection) {
-      throw new LockstepError({ code: 'config', field: 'quorum.witness', message: 'No connection to the quorum witness was given.', remedy: 'Pin the witness host key with `lockstep trust` and run apply again.' });
+      throw new LockstepError({
+        code: 'config',
+        field: 'quorum.witness',
+        message: 'No connection to the quorum witness was given.',
+        remedy: 'Pin the witness host key with `lockstep trust` and run apply again.',
+      });
     }
     return options.witnessConnection(context.signal);
   };
@@ -87,7 +129,10 @@ export function witnessStep(options: RecipeOptions): PairStep {
     async inspect(context) {
       const transport = await open(context);
       try {
-        return decideWitness(context.site.name, await facts(context, target(transport, context.signal, context.log)));
+        return decideWitness(
+          context.site.name,
+          await facts(context, target(transport, context.signal, context.log)),
+        );
       } finally {
         await transport.close();
       }
@@ -99,16 +144,28 @@ export function witnessStep(options: RecipeOptions): PairStep {
       const cluster = context.site.name;
       try {
         const current = await facts(context, witness);
-        if (!current.qnetdInstalled) await run(witness, `DEBIAN_FRONTEND=noninteractive ${command('apt-get', '-y', '--no-install-recommends', 'install', QNETD_PACKAGE)}`, { timeoutMs: 20 * 60_000 });
-        if ((await read(witness, sh`test -f ${QNETD_CA}`)).code !== 0) await run(witness, 'corosync-qnetd-certutil -i');
+        if (!current.qnetdInstalled)
+          await run(
+            witness,
+            `DEBIAN_FRONTEND=noninteractive ${command('apt-get', '-y', '--no-install-recommends', 'install', QNETD_PACKAGE)}`,
+            { timeoutMs: 20 * 60_000 },
+          );
+        if ((await read(witness, sh`test -f ${QNETD_CA}`)).code !== 0)
+          await run(witness, 'corosync-qnetd-certutil -i');
         if (!current.clusterCert || !current.nodeDb[0] || !current.nodeDb[1]) {
           for (const node of [a, b]) {
             await copy(witness, QNETD_CA, node, '/root/qnetd-cacert.crt');
-            await run(node, sh`rm -rf ${QDEVICE_DB} && corosync-qdevice-net-certutil -i -c /root/qnetd-cacert.crt`);
+            await run(
+              node,
+              sh`rm -rf ${QDEVICE_DB} && corosync-qdevice-net-certutil -i -c /root/qnetd-cacert.crt`,
+            );
           }
           await run(a, command('corosync-qdevice-net-certutil', '-r', '-n', cluster));
           await copy(a, NODE_CRQ, witness, '/root/qdevice-net-node.crq');
-          await run(witness, sh`rm -f ${clusterCertPath(cluster)} && corosync-qnetd-certutil -s -c /root/qdevice-net-node.crq -n ${cluster}`);
+          await run(
+            witness,
+            sh`rm -f ${clusterCertPath(cluster)} && corosync-qnetd-certutil -s -c /root/qdevice-net-node.crq -n ${cluster}`,
+          );
           await copy(witness, clusterCertPath(cluster), a, `/root/cluster-${cluster}.crt`);
           await run(a, sh`corosync-qdevice-net-certutil -M -c ${`/root/cluster-${cluster}.crt`}`);
           await copy(a, NODE_P12, b, '/root/qdevice-net-node.p12');
@@ -122,8 +179,16 @@ export function witnessStep(options: RecipeOptions): PairStep {
     async verify(context) {
       const transport = await open(context);
       try {
-        const decision = decideWitness(context.site.name, await facts(context, target(transport, context.signal, context.log)));
-        if (decision.kind === 'change') throw notVerified(transport.label, `the witness is not ready: ${decision.changes.map((change) => change.summary).join('; ')}.`, 'Run apply again; `corosync-qnetd-tool -l` on the witness lists the clusters it serves.');
+        const decision = decideWitness(
+          context.site.name,
+          await facts(context, target(transport, context.signal, context.log)),
+        );
+        if (decision.kind === 'change')
+          throw notVerified(
+            transport.label,
+            `the witness is not ready: ${decision.changes.map((change) => change.summary).join('; ')}.`,
+            'Run apply again; `corosync-qnetd-tool -l` on the witness lists the clusters it serves.',
+          );
       } finally {
         await transport.close();
       }
