@@ -5,6 +5,7 @@ import { credentialsPath } from './credentials';
 import { unmountTree } from './mounts';
 import { destroyNetwork } from './network';
 import { removeOverlay, serverDirs } from './overlay';
+import { releaseLease } from './leases';
 import { withLabLock } from './lock';
 import { assertLabSupported } from './platform';
 import { findLabNspawns, isLabNspawn, netnsPids, stopProcesses } from './processes';
@@ -16,6 +17,16 @@ import type { ProgressReporter } from './types';
 export interface LabDownResult {
   /** Everything of the lab that existed before (empty: it was already down). */
   readonly removed: readonly string[];
+  /** Other holders of a lease (test runs) that kept the lab up: nothing was removed. */
+  readonly keptFor?: readonly number[];
+}
+
+/** Options of `labDown`. */
+export interface LabDownOptions {
+  readonly labDirectory?: string;
+  readonly onProgress?: ProgressReporter;
+  /** Release this holder's lease, and take the lab down only if no other live holder remains. */
+  readonly releaseLease?: number;
 }
 
 /**
@@ -24,13 +35,24 @@ export interface LabDownResult {
  * grace period), unmounts the overlays, deletes namespaces, veths and bridges, and the
  * servers' writable layers. The cached root, the lab key and the logs stay.
  */
-export async function labDown(
-  options: { labDirectory?: string; onProgress?: ProgressReporter } = {},
-): Promise<LabDownResult> {
+export async function labDown(options: LabDownOptions = {}): Promise<LabDownResult> {
   assertLabSupported();
-  return withLabLock(() => takeDown(options), {
-    onWait: (pid) => options.onProgress?.(`Waiting for another lab command (pid ${pid}) to finish…`),
-  });
+  const labDirectory = options.labDirectory ?? labDir();
+  return withLabLock(
+    async () => {
+      if (options.releaseLease !== undefined) {
+        const others = releaseLease(labDirectory, options.releaseLease);
+        if (others.length > 0) {
+          options.onProgress?.(`The lab stays up: still leased by pid ${others.join(', ')}.`);
+          return { removed: [], keptFor: others };
+        }
+      }
+      return takeDown({ ...options, labDirectory });
+    },
+    {
+      onWait: (pid) => options.onProgress?.(`Waiting for another lab command (pid ${pid}) to finish…`),
+    },
+  );
 }
 
 /** `labDown` without taking the lab lock: for `labUp`, which already holds it. */

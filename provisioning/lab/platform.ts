@@ -13,7 +13,8 @@ const REQUIRED_TOOLS: readonly (readonly [tool: string, pkg: string])[] = [
   ['ssh-keygen', 'openssh-client'],
 ];
 
-function onPath(tool: string): boolean {
+/** Whether a tool is on the lab's PATH (the VM lab checks its own tools with it). */
+export function onPath(tool: string): boolean {
   return LAB_PATH.split(':').some((dir) => {
     try {
       accessSync(join(dir, tool), constants.X_OK);

@@ -148,9 +148,9 @@ export function logTail(logFile: string, lines = 20): string {
   }
 }
 
-/** Waits until a server's sshd greets us; fails early when its container has exited. */
+/** Waits until a server's sshd greets us; fails early when its container (or VM) has exited. */
 export async function waitForSsh(
-  node: LabNodeSpec,
+  node: Pick<LabNodeSpec, 'address' | 'hostname'>,
   port: number,
   nspawnPid: number,
   logFile: string,

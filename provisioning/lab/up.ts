@@ -11,6 +11,7 @@ import {
 } from './constants';
 import { newLabCredentials, writeLabCredentials, credentialsPath } from './credentials';
 import { takeDown } from './down';
+import { takeLease } from './leases';
 import { withLabLock } from './lock';
 import { readHostKeys } from './host-keys';
 import { ensureIdentity, identityPath } from './identity';
@@ -32,6 +33,8 @@ export interface LabUpOptions {
   readonly knownHostsPath?: string;
   readonly onProgress?: ProgressReporter;
   readonly labDirectory?: string;
+  /** Take a lease on the lab for this holder (a test run's pid); see leases.ts. */
+  readonly lease?: number;
 }
 
 /** What `labUp` did: `reused` when the lab was already up and healthy. */
@@ -77,9 +80,16 @@ export function pinRunningLab(
  */
 export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   assertLabSupported();
-  return withLabLock(() => bringUp(options), {
-    onWait: (pid) => options.onProgress?.(`Waiting for another lab command (pid ${pid}) to finish…`),
-  });
+  return withLabLock(
+    async () => {
+      const result = await bringUp(options);
+      if (options.lease !== undefined) takeLease(options.labDirectory ?? labDir(), options.lease);
+      return result;
+    },
+    {
+      onWait: (pid) => options.onProgress?.(`Waiting for another lab command (pid ${pid}) to finish…`),
+    },
+  );
 }
 
 async function bringUp(options: LabUpOptions): Promise<LabUpResult> {
