@@ -156,9 +156,34 @@ export const netLinkDown: Check = {
         ),
       );
     }
+    // A private NIC that is named in the site file or already carries an address is in
+    // service: down is a fault. An unconfigured one is down by nature until the install.
+    const inService = (node: (typeof context.nodes)[number], nic: string): boolean => {
+      const named = context.site.network.private[node.key] === nic;
+      const nics = node.inventory && !isFactError(node.inventory.nics) ? node.inventory.nics : [];
+      return (
+        named ||
+        nics.some(
+          (candidate) =>
+            candidate.name === nic && candidate.addresses.some((address) => address.scope === 'global'),
+        )
+      );
+    };
     const ends = [
-      { node: a.label, nic: link.a, wasUp: wire.before.a.get(link.a), carrier: wire.measurement?.a.carrier },
-      { node: b.label, nic: link.b, wasUp: wire.before.b.get(link.b), carrier: wire.measurement?.b.carrier },
+      {
+        node: a.label,
+        nic: link.a,
+        wasUp: wire.before.a.get(link.a),
+        carrier: wire.measurement?.a.carrier,
+        configured: inService(a, link.a),
+      },
+      {
+        node: b.label,
+        nic: link.b,
+        wasUp: wire.before.b.get(link.b),
+        carrier: wire.measurement?.b.carrier,
+        configured: inService(b, link.b),
+      },
     ];
     return ends.map((end) => {
       if (end.carrier === false)
@@ -171,16 +196,23 @@ export const netLinkDown: Check = {
             subject: end.nic,
           },
         );
+      if (end.wasUp === false && end.configured)
+        return finding(
+          'net.link-down',
+          'fail',
+          `${end.nic}, the private link, is administratively down: replication and the cluster's first ring cannot use it.`,
+          {
+            node: end.node,
+            subject: end.nic,
+            remedy: `Bring it up on that server: \`ifup ${end.nic}\` (or \`ip link set ${end.nic} up\`), and find out who took it down.`,
+          },
+        );
       if (end.wasUp === false)
         return finding(
           'net.link-down',
           'info',
           `${end.nic} is down now (not configured yet); the probe raised it briefly and found carrier. The install brings it up and keeps it up.`,
-          {
-            node: end.node,
-            subject: end.nic,
-            remedy: 'Nothing to do: the install configures this NIC.',
-          },
+          { node: end.node, subject: end.nic, remedy: 'Nothing to do: the install configures this NIC.' },
         );
       return finding('net.link-down', 'pass', `${end.nic} is up with carrier.`, {
         node: end.node,
