@@ -18,7 +18,7 @@ import {
   type SudoRefusal,
   type SudoTokens,
 } from './sudo';
-import type { ConnectTarget, ExecOptions, ExecResult, Transport } from './types';
+import type { ConnectTarget, ExecOptions, ExecResult, StreamEnd, StreamOptions, Transport } from './types';
 
 /**
  * The one way Lockstep talks to a server: an ssh2 connection per host whose host key
@@ -148,6 +148,66 @@ class SshTransport implements Transport {
         );
         await this.run(client, channel, options, frame, started, { resolve, reject });
       }).catch(reject);
+    });
+  }
+
+  /**
+   * A long-lived command read line by line. It holds one of the connection's channel
+   * slots for its whole life. Stopping it kills the session's process group (the pid
+   * comes from the same first-line frame `exec` uses), so no orphan is left behind.
+   */
+  stream(command: string, onLine: (line: string) => void, options: StreamOptions = {}): Promise<StreamEnd> {
+    return this.limit(async () => {
+      throwIfAborted(options.signal);
+      const pidMarker = `[lockstep-pid-${randomBytes(8).toString('hex')}]`;
+      const body = this.target.login.user === 'root' ? command : `sudo -n -- sh -c ${quote(command)}`;
+      const { client, channel } = await this.withChannel<ClientChannel>((c, callback) =>
+        c.exec(frameCommand(body, { pidMarker }), callback),
+      );
+      return new Promise<StreamEnd>((resolve, reject) => {
+        let sessionPid: number | undefined;
+        let aborted = false;
+        let exitCode: number | null = null;
+        let out = '';
+        let err = '';
+        const onAbort = (): void => {
+          aborted = true;
+          stopRemote(client, channel, false, sessionPid);
+        };
+        channel.on('data', (chunk: Buffer) => {
+          out += chunk.toString('utf8');
+          let at: number;
+          while ((at = out.indexOf('\n')) >= 0) {
+            onLine(out.slice(0, at));
+            out = out.slice(at + 1);
+          }
+        });
+        channel.stderr.on('data', (chunk: Buffer) => {
+          err += chunk.toString('utf8');
+          let at: number;
+          while ((at = err.indexOf('\n')) >= 0) {
+            const line = err.slice(0, at);
+            err = err.slice(at + 1);
+            if (sessionPid === undefined && line.startsWith(`${pidMarker} `)) {
+              sessionPid = Number(line.slice(pidMarker.length + 1)) || 0;
+              continue;
+            }
+            options.onStderrLine?.(line);
+          }
+        });
+        channel.on('exit', (code: number | null) => {
+          exitCode = typeof code === 'number' ? code : null;
+        });
+        channel.on('close', () => {
+          options.signal?.removeEventListener('abort', onAbort);
+          if (out) onLine(out);
+          if (!aborted && !this.live.has(client)) return reject(disconnected(this.endpoint, this.label, true));
+          resolve({ code: aborted ? null : exitCode, aborted });
+        });
+        channel.end();
+        if (options.signal?.aborted) onAbort();
+        else options.signal?.addEventListener('abort', onAbort, { once: true });
+      });
     });
   }
 

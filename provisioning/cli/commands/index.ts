@@ -9,6 +9,7 @@ import { registerUi } from './ui';
 import { registerBundle } from './bundle';
 import { registerPlan } from './plan';
 import { registerApply } from './apply';
+import { registerStatus } from './status';
 
 /** The commands of the CLI contract, in the order of the flow. */
 export function registerCommands(program: Command): void {
@@ -21,5 +22,6 @@ export function registerCommands(program: Command): void {
   registerLab(program);
   registerPlan(program);
   registerApply(program);
+  registerStatus(program);
   registerUi(program);
 }

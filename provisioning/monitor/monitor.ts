@@ -1,0 +1,228 @@
+/**
+ * The monitor of one pair: keeps an SSH connection per node (reconnecting in the
+ * background when one drops), polls both nodes with one exec each, builds the pair
+ * state, derives alerts, appends them to the event log and hands them to the webhook.
+ *
+ * Load on the servers: one poll is one exec per node (see docs/console.md for the
+ * measured CPU). Between polls the monitor listens to event streams that cost nothing
+ * while nothing happens — `journalctl -f` on corosync (membership and knet link
+ * changes) and, on DRBD 9, `drbdsetup events2` — and polls at once when they speak, so
+ * the steady poll can stay slow while reactions stay fast.
+ */
+import { LockstepError, toErrorInfo, type ErrorInfo } from '../api/errors';
+import type { Secrets } from '../api/endpoint';
+import type { MonitorEvent, PairState } from '../api/monitor';
+import type { ResolvedSite } from '../api/site';
+import { connect } from '../ssh/connect';
+import type { Transport } from '../ssh/types';
+import { deriveAlerts, stateChanged } from './alerts';
+import { pollNode, unreachableSample, type NodeSample } from './collect';
+import { appendAlerts, eventLogPath } from './event-log';
+import { buildPairState, type PairConfig } from './model';
+import { events2Significant, parseEvents2Line } from './parse/drbd';
+import { Webhook, webhookUrlFromEnv } from './webhook';
+
+export interface MonitorOptions {
+  readonly site: ResolvedSite;
+  readonly knownHostsPath: string;
+  readonly secrets?: Secrets;
+  readonly signal?: AbortSignal;
+  /** Steady poll interval of `watch` (event streams trigger extra polls). Default 5 s. */
+  readonly intervalMs?: number;
+  /** Where alerts are appended; default `<stateDir>/events/<pair>.jsonl`; null disables. */
+  readonly eventLog?: string | null;
+  /** Webhook URL; default `LOCKSTEP_WEBHOOK_URL`. */
+  readonly webhookUrl?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** Journal lines of corosync that mean membership or a link changed. */
+const COROSYNC_STREAM = 'exec journalctl -f -n 0 -o cat -u corosync.service';
+const DRBD9_STREAM = 'grep -q "^version: 9" /proc/drbd 2>/dev/null || exit 0; exec drbdsetup events2 all';
+
+export class PairMonitor {
+  private readonly transports: (Transport | undefined)[] = [undefined, undefined];
+  private readonly connectErrors: (ErrorInfo | undefined)[] = [undefined, undefined];
+  private readonly connecting: (Promise<void> | undefined)[] = [undefined, undefined];
+  private readonly streams: (AbortController | undefined)[] = [undefined, undefined];
+  private readonly config: PairConfig;
+  private readonly webhook: Webhook | undefined;
+  private previous: PairState | undefined;
+  private wake: (() => void) | undefined;
+  private wakeRequested = false;
+
+  constructor(private readonly options: MonitorOptions) {
+    const site = options.site;
+    const nic = (value: string): string | null => (value === 'auto' ? null : value);
+    this.config = {
+      pair: site.name,
+      addresses: [site.nodes[0].address, site.nodes[1].address],
+      acknowledgeNoFencing: site.fencing.acknowledgeNoFencing,
+      privateNics: { a: nic(site.network.private.a), b: nic(site.network.private.b) },
+    };
+    const url = options.webhookUrl ?? webhookUrlFromEnv();
+    this.webhook = url ? new Webhook(url, { ...(options.log && { log: options.log }) }) : undefined;
+  }
+
+  /** The errors of nodes that could not be connected to (host key, auth, unreachable). */
+  get connectionErrors(): readonly (ErrorInfo | undefined)[] {
+    return this.connectErrors;
+  }
+
+  /** Connects to both nodes (tolerating one failure); throws when neither can be reached. */
+  async open(): Promise<void> {
+    await Promise.all([0, 1].map((index) => this.ensureConnected(index as 0 | 1)));
+    if (!this.transports[0] && !this.transports[1]) {
+      const first = this.connectErrors[0] ?? this.connectErrors[1];
+      throw new LockstepError(first ?? { code: 'ssh.unreachable', message: 'Neither node can be reached.', remedy: 'Check the servers and the network.' });
+    }
+  }
+
+  /** One poll of both nodes → the pair state and the alerts since the previous poll. */
+  async poll(): Promise<{ state: PairState; alerts: ReturnType<typeof deriveAlerts> }> {
+    const samples = (await Promise.all([0, 1].map((index) => this.sample(index as 0 | 1)))) as [NodeSample, NodeSample];
+    const state = buildPairState(this.config, samples, new Date(), this.previous);
+    const alerts = deriveAlerts(this.previous, state);
+    this.previous = state;
+    this.record(alerts);
+    return { state, alerts };
+  }
+
+  /**
+   * Runs until the signal aborts: emits the first state, then every changed state and
+   * every alert. Polls every `intervalMs`, and at once when an event stream speaks.
+   */
+  async watch(onEvent: (event: MonitorEvent) => void): Promise<void> {
+    const signal = this.options.signal;
+    const interval = this.options.intervalMs ?? 5000;
+    let last: PairState | undefined;
+    while (!signal?.aborted) {
+      const { state, alerts } = await this.poll();
+      for (const alert of alerts) onEvent({ type: 'alert', alert });
+      if (stateChanged(last, state)) onEvent({ type: 'state', state });
+      last = state;
+      for (const index of [0, 1] as const) this.startStreams(index);
+      await this.sleep(interval);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const stream of this.streams) stream?.abort();
+    await this.webhook?.close();
+    await Promise.all(this.transports.map((transport) => transport?.close()));
+  }
+
+  private record(alerts: ReturnType<typeof deriveAlerts>): void {
+    if (alerts.length === 0) return;
+    const path = this.options.eventLog === undefined ? eventLogPath(this.config.pair) : this.options.eventLog;
+    if (path) {
+      try {
+        appendAlerts(path, alerts);
+      } catch (error) {
+        this.options.log?.(`event log ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const alert of alerts) this.webhook?.send(alert);
+  }
+
+  private async sample(index: 0 | 1): Promise<NodeSample> {
+    const transport = this.transports[index];
+    if (!transport) {
+      // Reconnect in the background: a dead node must not hold up its peer's poll.
+      void this.ensureConnected(index);
+      return unreachableSample(this.connectErrors[index]?.message ?? 'not connected');
+    }
+    const sample = await pollNode(transport, { ...(this.options.signal && { signal: this.options.signal }), timeoutMs: 10_000 });
+    if (!sample.reachable) {
+      this.connectErrors[index] = toErrorInfo(new Error(sample.unreachableReason ?? 'poll failed'));
+      this.transports[index] = undefined;
+      this.streams[index]?.abort();
+      this.streams[index] = undefined;
+      void transport.close().catch(() => undefined);
+    }
+    return sample;
+  }
+
+  private ensureConnected(index: 0 | 1): Promise<void> {
+    if (this.transports[index]) return Promise.resolve();
+    this.connecting[index] ??= (async () => {
+      const site = this.options.site;
+      const node = site.nodes[index];
+      try {
+        this.transports[index] = await connect(
+          {
+            endpoint: { host: node.address, port: node.port },
+            login: { user: site.ssh.user, ...(site.ssh.identityFile && { identityFile: site.ssh.identityFile }) },
+            knownHostsPath: this.options.knownHostsPath,
+            ...(this.options.secrets && { secrets: this.options.secrets }),
+          },
+          {
+            label: node.address,
+            readyTimeoutMs: 5000,
+            keepaliveIntervalMs: 2000,
+            keepaliveCountMax: 3,
+            reconnect: { retries: 0 },
+            ...(this.options.signal && { signal: this.options.signal }),
+          },
+        );
+        this.connectErrors[index] = undefined;
+      } catch (error) {
+        if (this.options.signal?.aborted) return;
+        this.connectErrors[index] = toErrorInfo(error);
+      }
+    })().finally(() => {
+      this.connecting[index] = undefined;
+    });
+    return this.connecting[index];
+  }
+
+  /** Starts the node's event streams once per connection; any significant line wakes the loop. */
+  private startStreams(index: 0 | 1): void {
+    const transport = this.transports[index];
+    if (!transport?.stream || this.streams[index]) return;
+    const controller = new AbortController();
+    this.streams[index] = controller;
+    const stop = (): void => controller.abort();
+    this.options.signal?.addEventListener('abort', stop, { once: true });
+    const run = (command: string, significant: (line: string) => boolean): void => {
+      transport.stream?.(command, (line) => {
+        if (significant(line)) this.requestPoll();
+      }, { signal: controller.signal })
+        .catch(() => undefined)
+        .finally(() => {
+          // A stream that ends on its own (corosync restarted, tool missing) is simply not restarted
+          // until the connection is renewed: polling still covers everything.
+        });
+    };
+    run(COROSYNC_STREAM, (line) => /membership|link|host:|quorum|Members|left|joined|down|up/i.test(line));
+    run(DRBD9_STREAM, (line) => {
+      const event = parseEvents2Line(line);
+      return event !== null && events2Significant(event);
+    });
+  }
+
+  private requestPoll(): void {
+    this.wakeRequested = true;
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.wakeRequested) {
+      this.wakeRequested = false;
+      return new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        this.wakeRequested = false;
+        this.options.signal?.removeEventListener('abort', done);
+        // A short settle so that a burst of stream lines makes one poll, not many.
+        setTimeout(resolve, 200);
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+      this.options.signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}

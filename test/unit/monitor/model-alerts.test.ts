@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { PairState } from '../../../provisioning/api/monitor';
+import { deriveAlerts, stateChanged } from '../../../provisioning/monitor/alerts';
+import { unreachableSample, type NodeSample } from '../../../provisioning/monitor/collect';
+import { buildPairState, type PairConfig } from '../../../provisioning/monitor/model';
+import { parseProcDrbd84 } from '../../../provisioning/monitor/parse/drbd';
+import { formatStatus } from '../../../provisioning/cli/format/status';
+import { fixture, sampleFromCapture } from './fixtures';
+
+const config: PairConfig = { pair: 'labpair', addresses: ['10.211.0.11', '10.211.0.12'], acknowledgeNoFencing: true };
+const T0 = new Date('2026-11-29T11:52:00Z');
+const T1 = new Date('2026-11-29T11:52:05Z');
+
+const healthy = (): [NodeSample, NodeSample] => [
+  sampleFromCapture('healthy', 'a', { clockNs: '1795953120000050000' }),
+  sampleFromCapture('healthy', 'b', { clockNs: '1795953120000080000' }),
+];
+const aStopped = (): [NodeSample, NodeSample] => [sampleFromCapture('node-a-stopped', 'a'), sampleFromCapture('node-a-stopped', 'b')];
+
+/** A sample with DRBD devices from a captured /proc/drbd (the lab has no DRBD module). */
+function withDrbd(sample: NodeSample, procDrbd: string, minors: number[], names: Map<number, string>): NodeSample {
+  const report = parseProcDrbd84(procDrbd, names);
+  return { ...sample, drbd: { ...report, devices: report.devices.filter((d) => d.minor !== null && minors.includes(d.minor)) } };
+}
+
+describe('pair state model on the lab captures', () => {
+  it('healthy lab: both online, only the acknowledged missing fencing degrades it', () => {
+    const state = buildPairState(config, healthy(), T0);
+    expect(state.nodes.map((n) => [n.name, n.condition, n.quorate])).toEqual([
+      ['lockstep-a', 'online', true],
+      ['lockstep-b', 'online', true],
+    ]);
+    expect(state.links).toEqual([{ id: 'corosync-0', kind: 'corosync', a: true, b: true, up: true }]);
+    expect(state.level).toBe('degraded');
+    expect(state.reasons.map((r) => r.code)).toEqual(['fence.none']);
+    expect(state.reasons[0]?.message).toMatch(/acknowledged/);
+    expect(state.fencing).toMatchObject({ configured: false, acknowledgedNone: true });
+    expect(state.timeDriftMs).toBe(0);
+  });
+
+  it('corosync stopped on a: a lost, pair unprotected, link down', () => {
+    const state = buildPairState(config, aStopped(), T1);
+    expect(state.nodes[0].condition).toBe('lost');
+    expect(state.nodes[1].condition).toBe('online');
+    expect(state.level).toBe('unprotected');
+    expect(state.reasons[0]).toMatchObject({ code: 'node.lost', node: 'lockstep-a' });
+    expect(state.links[0]).toMatchObject({ id: 'corosync-0', a: null, b: false, up: false });
+  });
+
+  it('down: neither node reachable, or no quorum', () => {
+    const gone = buildPairState(config, [unreachableSample('ECONNREFUSED'), unreachableSample('ECONNREFUSED')], T1);
+    expect(gone.level).toBe('down');
+    expect(gone.reasons[0]?.code).toBe('pair.unreachable');
+    const noCluster = buildPairState(config, [sampleFromCapture('node-a-stopped', 'a'), sampleFromCapture('node-a-stopped', 'a', { hostname: 'lockstep-b' })], T1);
+    expect(noCluster.level).toBe('down');
+    expect(noCluster.reasons[0]?.code).toBe('quorum.lost');
+  });
+
+  it('one node unreachable over SSH: unprotected, with the reason', () => {
+    const state = buildPairState(config, [unreachableSample('connect ETIMEDOUT'), aStopped()[1]], T1);
+    expect(state.nodes[0].condition).toBe('unreachable');
+    expect(state.level).toBe('unprotected');
+    expect(state.reasons[0]?.message).toMatch(/ETIMEDOUT/);
+  });
+
+  it('DRBD resync degrades, StandAlone with both up is split brain, WFConnection is unprotected', () => {
+    const [a, b] = healthy();
+    const sync = fixture('drbd/proc-drbd-84-sync-ganeti.txt');
+    const names = new Map([[5, 'vm-disk'], [0, 'vm-disk']]);
+    const syncing = buildPairState(config, [withDrbd(a, sync, [5], names), withDrbd(b, sync, [5], names)], T0);
+    expect(syncing.storage[0]).toMatchObject({ resource: 'vm-disk', replication: 'SyncSource', syncPercent: 68.5, splitBrain: false });
+    expect(syncing.reasons.map((r) => r.code)).toContain('drbd.resync');
+    expect(syncing.level).toBe('degraded');
+
+    const split = buildPairState(config, [withDrbd(a, sync, [0], names), withDrbd(b, sync, [0], names)], T0);
+    expect(split.storage[0]?.splitBrain).toBe(true);
+    expect(split.level).toBe('unprotected');
+
+    const plain = fixture('drbd/proc-drbd-84-ganeti.txt');
+    const wait = buildPairState(config, [withDrbd(a, plain, [4], new Map([[4, 'r4']])), withDrbd(b, plain, [4], new Map([[4, 'r4']]))], T0);
+    expect(wait.reasons.map((r) => r.code)).toContain('drbd.not-replicating');
+    expect(wait.links.find((l) => l.id === 'replication')?.up).toBe(false);
+  });
+
+  it('VMs: where they run, and a VM running twice', () => {
+    const [a, b] = healthy();
+    const once = buildPairState(config, [{ ...a, vms: [{ id: 2, name: 'web-01', state: 'running' }] }, { ...b, vms: [] }], T0);
+    expect(once.vms[0]).toMatchObject({ name: 'web-01', runsOn: 'a', level: 'none', duplicate: false });
+    const twice = buildPairState(config, [{ ...a, vms: [{ id: 2, name: 'web-01', state: 'running' }] }, { ...b, vms: [{ id: 4, name: 'web-01', state: 'running' }] }], T0);
+    expect(twice.vms[0]?.duplicate).toBe(true);
+    expect(twice.level).toBe('unprotected');
+  });
+
+  it('time drift past the limit degrades', () => {
+    const [a, b] = healthy();
+    const state = buildPairState(config, [{ ...a, clockOffsetMs: 0 }, { ...b, clockOffsetMs: 900 }], T0);
+    expect(state.timeDriftMs).toBe(900);
+    expect(state.reasons.map((r) => r.code)).toContain('time.drift');
+  });
+
+  it('the human view leads with the level and the reason', () => {
+    const text = formatStatus(buildPairState(config, aStopped(), T1));
+    expect(text.split('\n')[0]).toBe('Pair labpair: UNPROTECTED');
+    expect(text.split('\n')[1]).toMatch(/lockstep-a has left the cluster/);
+    expect(text).toMatch(/corosync-0 +DOWN/);
+    expect(text).toMatch(/Fencing: none \(acknowledged/);
+  });
+});
+
+describe('alerts derived from successive states', () => {
+  const s0 = (): PairState => buildPairState(config, healthy(), T0);
+
+  it('no alerts for the first state or an unchanged one', () => {
+    expect(deriveAlerts(undefined, s0())).toEqual([]);
+    const again = buildPairState(config, healthy(), T1, s0());
+    expect(deriveAlerts(s0(), again)).toEqual([]);
+    expect(stateChanged(s0(), again)).toBe(false);
+  });
+
+  it('node lost and link down, then node back and link up', () => {
+    const lost = buildPairState(config, aStopped(), T1, s0());
+    const alerts = deriveAlerts(s0(), lost);
+    expect(alerts.map((a) => a.kind).sort()).toEqual(['link-down', 'node-lost', 'pair-level']);
+    expect(alerts.find((a) => a.kind === 'node-lost')).toMatchObject({ node: 'lockstep-a', severity: 'critical' });
+    const back = buildPairState(config, healthy(), new Date('2026-11-29T11:52:10Z'), lost);
+    expect(deriveAlerts(lost, back).map((a) => a.kind).sort()).toEqual(['link-up', 'node-back', 'pair-level']);
+  });
+
+  it('resync started and finished, split brain, failover, fencing, time drift', () => {
+    const base = s0();
+    const storage = (replication: string, splitBrain = false): PairState['storage'][number] => ({
+      resource: 'r0', minor: 0, connection: { a: 'Connected', b: 'Connected' }, role: { a: 'Primary', b: 'Secondary' },
+      disk: { a: 'UpToDate', b: 'UpToDate' }, replication, syncPercent: null, outOfSyncBytes: 0, syncBytesPerSecond: null, splitBrain,
+    });
+    const vm = (runsOn: 'a' | 'b'): PairState['vms'][number] => ({ name: 'web', state: 'running', runsOn, level: 'ha', protected: true, duplicate: false });
+    const before: PairState = { ...base, storage: [storage('Established')], vms: [vm('a')] };
+    const after: PairState = {
+      ...base,
+      at: T1.toISOString(),
+      storage: [storage('SyncSource')],
+      vms: [vm('b')],
+      fencing: { ...base.fencing, history: [{ target: 'lockstep-a', action: 'reboot', status: 'success', completed: '2026-11-29 11:52:03Z' }] },
+      timeDriftMs: 2000,
+    };
+    const kinds = deriveAlerts(before, after).map((a) => a.kind).sort();
+    expect(kinds).toEqual(['failover', 'fencing', 'resync-started', 'time-drift']);
+    const done: PairState = { ...after, storage: [storage('Established')] };
+    expect(deriveAlerts(after, done).map((a) => a.kind)).toEqual(['resync-finished']);
+    const split: PairState = { ...after, storage: [storage('StandAlone', true)] };
+    expect(deriveAlerts(after, split).map((a) => a.kind)).toContain('split-brain');
+  });
+});
