@@ -4,6 +4,19 @@ import { defineConfig } from 'vitest/config';
  * Two tiers run on every `npm test`: unit (pure, fast) and integration (the CLI
  * against the practice lab; needs root on Linux). The VM lab runs by `npm run test:lab`.
  */
+/** The VM lab (`npm run test:lab`): QEMU VMs under TCG, a cold image build takes minutes, a boot about one. */
+const vmLabProject = {
+  test: {
+    name: 'vm-lab',
+    include: ['test/lab/**/*.test.ts'],
+    environment: 'node' as const,
+    testTimeout: 600_000,
+    hookTimeout: 1_800_000,
+    fileParallelism: false,
+  },
+};
+const vmLabRequested = process.argv.some((arg) => arg === 'vm-lab' || arg === '--project=vm-lab');
+
 export default defineConfig({
   test: {
     projects: [
@@ -25,6 +38,8 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // Only when asked for by name, so that a plain `vitest run` (`npm test`) never boots VMs.
+      ...(vmLabRequested ? [vmLabProject] : []),
     ],
   },
 });

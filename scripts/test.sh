@@ -16,7 +16,7 @@ was=$(lab_state)
 
 mkdir -p test-results
 status=0
-LOCKSTEP_KEEP_LAB=1 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=1
+LOCKSTEP_KEEP_LAB=1 npx vitest run --project unit --project integration --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=1
 PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json npx playwright test --reporter=list,json || status=1
 
 if [ "$was" != running ] && [ -z "${LOCKSTEP_KEEP_LAB:-}" ]; then

@@ -15,20 +15,43 @@ export function siteFilePath(labDirectory: string): string {
  */
 export const LAB_BUNDLE_DIR = '/var/cache/lockstep/bundles/bookworm';
 
+/** What tells one lab's site file from another's: the pair's name and how its servers are described. */
+export interface LabSiteKind {
+  readonly name: string;
+  /** What the servers are (`containers`, `QEMU VMs`). */
+  readonly servers: string;
+  /** The same, starting a sentence. */
+  readonly noBmc: string;
+  /** The command that brings the lab up. */
+  readonly command: string;
+}
+
+/** The container lab's site file (`lockstep lab up`). */
+export const CONTAINER_LAB_SITE: LabSiteKind = {
+  name: 'lab',
+  servers: 'containers',
+  noBmc: 'Containers',
+  command: 'lockstep lab up',
+};
+
 /**
  * The lab pair's site file: what a user would write for two servers without BMCs and
  * without internet. Everything else stays automatic, found by probing.
  */
-export function siteFileText(nodes: readonly LabNodeSpec[], identityFile: string): string {
+export function siteFileText(
+  nodes: readonly Pick<LabNodeSpec, 'address'>[],
+  identityFile: string,
+  kind: LabSiteKind = CONTAINER_LAB_SITE,
+): string {
   const body = stringify({
-    name: 'lab',
+    name: kind.name,
     nodes: nodes.map((node) => ({ address: node.address })),
     ssh: { user: 'root', identityFile },
   });
   return [
-    '# The practice lab: two Debian 12 containers on this computer (`lockstep lab up`).',
+    `# The practice lab: two Debian 12 ${kind.servers} on this computer (\`${kind.command}\`).`,
     body.trimEnd(),
-    '# Containers have no BMC to fence with: the risk is acknowledged, and the console shows it.',
+    `# ${kind.noBmc} have no BMC to fence with: the risk is acknowledged, and the console shows it.`,
     'fencing:',
     '  mode: none',
     '  acknowledgeNoFencing: true',
@@ -44,10 +67,11 @@ export function siteFileText(nodes: readonly LabNodeSpec[], identityFile: string
 /** Writes the lab's site file and returns its path. */
 export function writeSiteFile(
   labDirectory: string,
-  nodes: readonly LabNodeSpec[],
+  nodes: readonly Pick<LabNodeSpec, 'address'>[],
   identityFile: string,
+  kind: LabSiteKind = CONTAINER_LAB_SITE,
 ): string {
   const file = siteFilePath(labDirectory);
-  writeFileSync(file, siteFileText(nodes, identityFile), { mode: 0o644 });
+  writeFileSync(file, siteFileText(nodes, identityFile, kind), { mode: 0o644 });
   return file;
 }

@@ -25,6 +25,16 @@ export function labLeftovers(): string[] {
   return found;
 }
 
+/** A lab is `running` when it was built and every server answers SSH, `down` when nothing of it is left. */
+export function overallLabState(
+  nodes: readonly Pick<LabNodeStatus, 'running' | 'sshReady'>[],
+  built: boolean,
+  leftovers: readonly string[],
+): LabStatus['state'] {
+  if (built && nodes.every((node) => node.running && node.sshReady)) return 'running';
+  return leftovers.length === 0 ? 'down' : 'degraded';
+}
+
 /**
  * `lab status`: whether each server's container runs and answers SSH. Read-only: it
  * never repairs anything (that is `lab up`'s job).
@@ -49,9 +59,8 @@ export async function labStatus(labDirectory: string = labDir()): Promise<LabSta
     }),
   );
   const leftovers = labLeftovers();
-  const running = nodes.every((node) => node.running && node.sshReady) && state !== undefined;
   return {
-    state: running ? 'running' : leftovers.length === 0 ? 'down' : 'degraded',
+    state: overallLabState(nodes, state !== undefined, leftovers),
     nodes,
     ...(state && { info: state.info }),
     leftovers,

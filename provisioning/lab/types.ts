@@ -35,12 +35,12 @@ export interface LabCredentials {
 }
 
 /** `lab status`: the lab as a whole and each server. */
-export interface LabStatus {
+export interface LabStatus<Info = LabInfo> {
   /** `running`: both servers answer SSH; `down`: nothing of the lab exists; `degraded`: anything between. */
   readonly state: 'running' | 'down' | 'degraded';
   readonly nodes: readonly LabNodeStatus[];
   /** Present when the lab was built by `lab up` (its state file exists). */
-  readonly info?: LabInfo;
+  readonly info?: Info;
   /** Leftovers found on the machine (netns, bridges, mounts, processes), by kind. */
   readonly leftovers: readonly string[];
 }
@@ -50,7 +50,7 @@ export interface LabNodeStatus {
   readonly name: string;
   readonly hostname: string;
   readonly address: string;
-  /** The systemd-nspawn process is alive. */
+  /** The server's process (systemd-nspawn, or QEMU in the VM lab) is alive. */
   readonly running: boolean;
   /** sshd answered with an SSH banner on the management address. */
   readonly sshReady: boolean;

@@ -1,7 +1,25 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { labDown, labStatus, labUp, type LabInfo, type LabStatus } from '../../lab';
+import { vmLabDown, vmLabStatus, vmLabUp, type VmLabInfo } from '../../lab/vm';
+import { LockstepError } from '../../api/errors';
 import { action } from '../action';
 import { ExitCode, printJson, printLine, printNote } from '../output';
+
+/** Reads a hidden pid option (`--lease`, `--release`) of the test harness. */
+function leaseOption(command: Command, name: 'lease' | 'release' = 'lease'): number | undefined {
+  const raw = command.opts<Record<string, string | undefined>>()[name];
+  if (raw === undefined) return undefined;
+  const pid = Number(raw);
+  if (!Number.isInteger(pid) || pid <= 0) {
+    throw new LockstepError({
+      code: 'usage',
+      message: `--${name} takes a process id, not ${raw}.`,
+      remedy: `Pass the pid of the process holding the lease, e.g. --${name} 1234.`,
+      field: `--${name}`,
+    });
+  }
+  return pid;
+}
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -25,8 +43,9 @@ function printInfo(info: LabInfo): void {
   printLine(`  this computer   ${info.hostAddress} on ${info.managementSubnet}`);
 }
 
-function printStatus(status: LabStatus): void {
-  printLine(`Lab: ${status.state}`);
+/** Prints `lab status` of either kind; `kindFlag` is what the commands it suggests need (` --kind vm`). */
+function printStatus(title: string, status: LabStatus<{ siteFile: string }>, kindFlag = ''): void {
+  printLine(`${title}: ${status.state}`);
   for (const node of status.nodes) {
     const what = node.running
       ? node.sshReady
@@ -37,25 +56,92 @@ function printStatus(status: LabStatus): void {
   }
   if (status.state === 'degraded' && status.leftovers.length > 0) {
     printLine(`  present: ${status.leftovers.join(', ')}`);
-    printLine('  Run `lockstep lab up` to rebuild it, or `lockstep lab down` to remove it.');
+    printLine(
+      `  Run \`lockstep lab up${kindFlag}\` to rebuild it, or \`lockstep lab down${kindFlag}\` to remove it.`,
+    );
   }
   if (status.state === 'running' && status.info) printLine(`  site file: ${status.info.siteFile}`);
-  if (status.state === 'down') printLine('  Start it with `lockstep lab up`.');
+  if (status.state === 'down') printLine(`  Start it with \`lockstep lab up${kindFlag}\`.`);
+}
+
+/** Which lab a `lab` command is about. */
+type LabKind = 'container' | 'vm';
+
+function kindOption(): Option {
+  return new Option(
+    '--kind <kind>',
+    'container (systemd-nspawn, seconds) or vm (QEMU VMs with real disks and DRBD)',
+  )
+    .choices(['container', 'vm'])
+    .default('container');
+}
+
+function labKind(value: unknown): LabKind {
+  if (value === 'container' || value === 'vm') return value;
+  throw new LockstepError({
+    code: 'usage',
+    field: '--kind',
+    message: `Unknown lab kind ${String(value)}.`,
+    remedy: 'Use --kind container or --kind vm.',
+  });
+}
+
+function printVmInfo(info: VmLabInfo): void {
+  for (const node of info.nodes) {
+    const nics = Object.entries(node.nics)
+      .sort(([, left], [, right]) => left.localeCompare(right))
+      .map(([role, name]) => `${name} ${role}`)
+      .join(', ');
+    printLine(`  ${node.hostname}  ${node.address}  (NICs: ${nics}; disks: vda system, vdb pool, vdc data)`);
+  }
+  printLine();
+  printLine(`  site file       ${info.siteFile}`);
+  printLine(`  root key        ${info.identityFile}`);
+  printLine(`  host keys       pinned in ${info.knownHostsPath}`);
+  printLine(`  consoles        ${info.nodes.map((node) => node.consoleLog).join(', ')}`);
+  printLine(`  accelerator     ${info.accelerator}`);
+  printLine(`  this computer   ${info.hostAddress} on ${info.managementSubnet}`);
 }
 
 /** `lockstep lab up|down|status`: the practice lab of two servers on this computer. */
 export function registerLab(program: Command): void {
   const lab = program
     .command('lab')
-    .description('practice lab: two Debian servers as containers on this computer (Linux, root)');
+    .description(
+      'practice lab: two Debian servers on this computer, as containers or QEMU VMs (Linux, root)',
+    );
 
   lab
     .command('up')
     .description('build and boot the two lab servers, pin their host keys, write their site file')
+    .addOption(kindOption())
+    .addOption(new Option('--lease <pid>', 'hold a lease on the lab for this process (test runs)').hideHelp())
     .action(
-      action(async ({ options }) => {
+      action(async ({ options, command }) => {
+        if (labKind(command.opts().kind) === 'vm') {
+          const result = await vmLabUp({
+            ...(options.knownHosts !== undefined && { knownHostsPath: options.knownHosts }),
+            onProgress: printNote,
+          });
+          if (options.json) {
+            printJson({ ...result.info, elapsedMs: result.elapsedMs, phases: result.phases });
+            return ExitCode.ok;
+          }
+          printLine(
+            result.reused
+              ? 'The VM lab is already up; nothing changed.'
+              : `The VM lab is up (${seconds(result.elapsedMs)}): two Debian 12 VMs with three NICs (management, private link, business) and three disks each.`,
+          );
+          printVmInfo(result.info);
+          printLine();
+          printLine(`Next: lockstep probe -c ${result.info.siteFile}`);
+          printLine('When done: lockstep lab down --kind vm');
+          return ExitCode.ok;
+        }
+        const lease = leaseOption(command);
         const result = await labUp({
           ...(options.knownHosts !== undefined && { knownHostsPath: options.knownHosts }),
+          ...(lease !== undefined && { lease }),
           onProgress: printNote,
         });
         if (options.json) {
@@ -78,9 +164,34 @@ export function registerLab(program: Command): void {
   lab
     .command('down')
     .description('stop the lab servers and remove everything the lab built (the cached image stays)')
+    .addOption(kindOption())
+    .addOption(
+      new Option('--release <pid>', "release this process's lease; stay up while others hold one").hideHelp(),
+    )
     .action(
-      action(async ({ options }) => {
-        const result = await labDown({ onProgress: printNote });
+      action(async ({ options, command }) => {
+        if (labKind(command.opts().kind) === 'vm') {
+          const result = await vmLabDown({ onProgress: printNote });
+          if (options.json) printJson({ kind: 'vm', state: 'down', removed: result.removed });
+          else
+            printLine(
+              result.removed.length === 0
+                ? 'The VM lab was already down.'
+                : `The VM lab is down; removed ${result.removed.length} items (VMs, TAPs, bridges, disks).`,
+            );
+          return ExitCode.ok;
+        }
+        const release = leaseOption(command, 'release');
+        const result = await labDown({
+          onProgress: printNote,
+          ...(release !== undefined && { releaseLease: release }),
+        });
+        if (result.keptFor) {
+          if (options.json) printJson({ state: 'running', keptFor: result.keptFor, removed: [] });
+          else
+            printLine(`The lab stays up: other test runs still use it (pid ${result.keptFor.join(', ')}).`);
+          return ExitCode.ok;
+        }
         if (options.json) {
           printJson({ state: 'down', removed: result.removed });
           return ExitCode.ok;
@@ -97,11 +208,18 @@ export function registerLab(program: Command): void {
   lab
     .command('status')
     .description('whether the lab servers run and answer SSH')
+    .addOption(kindOption())
     .action(
-      action(async ({ options }) => {
+      action(async ({ options, command }) => {
+        if (labKind(command.opts().kind) === 'vm') {
+          const status = await vmLabStatus();
+          if (options.json) printJson(status);
+          else printStatus('VM lab', status, ' --kind vm');
+          return ExitCode.ok;
+        }
         const status = await labStatus();
         if (options.json) printJson(status);
-        else printStatus(status);
+        else printStatus('Lab', status);
         return ExitCode.ok;
       }),
     );

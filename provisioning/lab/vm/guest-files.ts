@@ -111,11 +111,12 @@ UseDNS no
 `;
 
 /** Every guest file with its path in the image and mode (hashed into the image key). */
-export const GUEST_FILES: readonly { readonly path: string; readonly text: string; readonly mode: number }[] = [
-  { path: 'usr/local/sbin/lockstep-seed', text: SEED_SCRIPT, mode: 0o755 },
-  { path: 'etc/systemd/system/lockstep-seed.service', text: SEED_UNIT, mode: 0o644 },
-  { path: 'usr/local/sbin/lockstep-cable', text: CABLE_SCRIPT, mode: 0o755 },
-  { path: 'etc/systemd/system/lockstep-cable.service', text: CABLE_UNIT, mode: 0o644 },
-  { path: 'etc/fstab', text: FSTAB, mode: 0o644 },
-  { path: 'etc/ssh/sshd_config.d/lockstep-lab.conf', text: SSHD_CONFIG, mode: 0o644 },
-];
+export const GUEST_FILES: readonly { readonly path: string; readonly text: string; readonly mode: number }[] =
+  [
+    { path: 'usr/local/sbin/lockstep-seed', text: SEED_SCRIPT, mode: 0o755 },
+    { path: 'etc/systemd/system/lockstep-seed.service', text: SEED_UNIT, mode: 0o644 },
+    { path: 'usr/local/sbin/lockstep-cable', text: CABLE_SCRIPT, mode: 0o755 },
+    { path: 'etc/systemd/system/lockstep-cable.service', text: CABLE_UNIT, mode: 0o644 },
+    { path: 'etc/fstab', text: FSTAB, mode: 0o644 },
+    { path: 'etc/ssh/sshd_config.d/lockstep-lab.conf', text: SSHD_CONFIG, mode: 0o644 },
+  ];

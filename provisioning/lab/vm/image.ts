@@ -45,7 +45,13 @@ const READY_FILE = 'image.json';
 const SERVICES_OFF_AT_BOOT = ['corosync.service', 'pacemaker.service'];
 
 /** Timers that would only steal the single emulated CPU from the lab's own work. */
-const TIMERS_OFF = ['apt-daily.timer', 'apt-daily-upgrade.timer', 'man-db.timer', 'e2scrub_all.timer', 'fstrim.timer'];
+const TIMERS_OFF = [
+  'apt-daily.timer',
+  'apt-daily-upgrade.timer',
+  'man-db.timer',
+  'e2scrub_all.timer',
+  'fstrim.timer',
+];
 
 /** The cache key: same release, packages, guest files and recipe give the same image. */
 export function vmImageKey(): string {
@@ -103,7 +109,11 @@ function aptProgress(onProgress: ProgressReporter): { onLine: (line: string) => 
   };
 }
 
-async function chroot(root: string, words: readonly string[], options: { onLine?: (line: string) => void } = {}) {
+async function chroot(
+  root: string,
+  words: readonly string[],
+  options: { onLine?: (line: string) => void } = {},
+) {
   return run(['chroot', root, ...words], {
     timeoutMs: 30 * 60_000,
     env: { DEBIAN_FRONTEND: 'noninteractive', LANG: 'C.UTF-8' },
@@ -120,16 +130,20 @@ async function installStack(root: string, onProgress: ProgressReporter): Promise
   await run(['mount', '--bind', '/dev', join(root, 'dev')]);
   const progress = aptProgress(onProgress);
   try {
-    await chroot(root, [
-      'apt-get',
-      'install',
-      '-y',
-      '-q',
-      '--no-install-recommends',
-      '-o',
-      'Dpkg::Options::=--force-confold',
-      ...VM_STACK_PACKAGES,
-    ], { onLine: progress.onLine });
+    await chroot(
+      root,
+      [
+        'apt-get',
+        'install',
+        '-y',
+        '-q',
+        '--no-install-recommends',
+        '-o',
+        'Dpkg::Options::=--force-confold',
+        ...VM_STACK_PACKAGES,
+      ],
+      { onLine: progress.onLine },
+    );
   } finally {
     progress.stop();
     for (const dir of ['dev', 'sys', 'proc']) await unmountTree(join(root, dir));
@@ -157,7 +171,13 @@ async function customise(root: string): Promise<void> {
     chmodSync(path, file.mode);
   }
   mkdirSync(join(root, 'root/.ssh'), { recursive: true, mode: 0o700 });
-  await chroot(root, ['systemctl', 'enable', 'lockstep-seed.service', 'lockstep-cable.service', 'systemd-networkd.service']);
+  await chroot(root, [
+    'systemctl',
+    'enable',
+    'lockstep-seed.service',
+    'lockstep-cable.service',
+    'systemd-networkd.service',
+  ]);
   await chroot(root, ['systemctl', 'disable', ...SERVICES_OFF_AT_BOOT, ...TIMERS_OFF]);
   await chroot(root, ['systemctl', 'mask', 'systemd-networkd-wait-online.service']);
   await chroot(root, ['apt-get', 'clean']);
@@ -174,7 +194,8 @@ function kernelRelease(root: string): string {
     throw new LockstepError({
       code: 'lab.failed',
       message: 'The VM image has no kernel and initrd in /boot after installing linux-image-amd64.',
-      remedy: 'Read the build output above; remove /var/cache/lockstep/vm-lab and retry `lockstep lab up --kind vm`.',
+      remedy:
+        'Read the build output above; remove /var/cache/lockstep/vm-lab and retry `lockstep lab up --kind vm`.',
     });
   }
   return release;
@@ -218,11 +239,20 @@ export async function ensureVmImage(
   try {
     mkdirSync(building, { recursive: true, mode: 0o755 });
     await run(
-      ['debootstrap', '--variant=minbase', `--include=${VM_BASE_PACKAGES.join(',')}`, VM_LAB_RELEASE, root, mirror],
+      [
+        'debootstrap',
+        '--variant=minbase',
+        `--include=${VM_BASE_PACKAGES.join(',')}`,
+        VM_LAB_RELEASE,
+        root,
+        mirror,
+      ],
       { onLine: progress.onLine, timeoutMs: 20 * 60_000 },
     );
     progress.stop();
-    onProgress(`  debootstrap done (${Math.round((Date.now() - started) / 1000)} s); installing the stack with apt…`);
+    onProgress(
+      `  debootstrap done (${Math.round((Date.now() - started) / 1000)} s); installing the stack with apt…`,
+    );
     await installStack(root, onProgress);
     await customise(root);
     const release = kernelRelease(root);
