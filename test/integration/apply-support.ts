@@ -125,9 +125,13 @@ export function applyUntil(
   });
 }
 
-/** Files Lockstep wrote on a lab server (they carry its marker), with their content. */
+/**
+ * Configuration Lockstep wrote on a lab server (files carrying its marker), with their
+ * content. /var/lib/lockstep/network holds one apply and one rollback script per network
+ * change, an audit trail that grows with every change by design: it is not configuration.
+ */
 export async function managedFiles(node: string): Promise<Map<string, string>> {
-  const list = await labExec(node, ['sh', '-c', "grep -rlsI 'managed by Lockstep' /etc /var/lib/lockstep 2>/dev/null | sort"], {
+  const list = await labExec(node, ['sh', '-c', "grep -rlsI 'managed by Lockstep' /etc /var/lib/lockstep 2>/dev/null | grep -v '^/var/lib/lockstep/network/' | sort"], {
     allowFailure: true,
   });
   const files = new Map<string, string>();

@@ -194,8 +194,13 @@ describe.skipIf(lab === null)(`recipes on the practice lab${skipReason ? ` (skip
       expect(back).toBeDefined();
       const addresses = await back!.exec('ip -br addr show enp1s0');
       expect(addresses.stdout).toContain('10.211.0.12/24');
-      const rolled = await back!.exec('ls /var/lib/lockstep/network/ | grep -c rolled-back');
-      expect(Number(rolled.stdout.trim())).toBeGreaterThan(0);
+      // SSH answers as soon as the address is back; the rollback's own marker is its last line.
+      let rolled = 0;
+      for (let attempt = 0; attempt < 20 && rolled === 0; attempt += 1) {
+        rolled = Number((await back!.exec('ls /var/lib/lockstep/network/ | grep -c rolled-back')).stdout.trim());
+        if (rolled === 0) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(rolled).toBeGreaterThan(0);
       await back!.close();
     } finally {
       await context.transport.close().catch(() => undefined);

@@ -59,7 +59,15 @@ function propertyUpdate(name: string, value: string): string {
  */
 export async function clusterReadyNow(node: NodeStepContext): Promise<boolean> {
   const result = await read(node, 'crm_mon -1 --output-as=xml');
-  return result.code === 0 && parseCrmMon(result.stdout).dcPresent;
+  if (result.code === 0 && parseCrmMon(result.stdout).dcPresent) return true;
+  // Running but still electing a DC (e.g. just restarted): worth a short wait, so that a
+  // converged pair is not reported as "will change" for a moment of election.
+  const active = await read(node, 'systemctl is-active pacemaker');
+  if (active.stdout.trim() !== 'active') return false;
+  return waitForCluster(node, 60_000).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Waits until Pacemaker has a DC (the CIB accepts updates). */
