@@ -360,9 +360,19 @@ export const netAddressConflict: Check = {
           .map((address) => ({ node: node.label, nic: nic.name, address })),
       ),
     );
+    const link = wireOf(context)?.privateLink;
+    const [nodeA, nodeB] = context.nodes;
+    const onPrivateLink = (entry: { node: string; nic: string }): boolean =>
+      link !== null &&
+      link !== undefined &&
+      ((entry.node === nodeA.label && entry.nic === link.a) ||
+        (entry.node === nodeB.label && entry.nic === link.b));
     const wanted = context.site.network.private.subnet;
     if (wanted === AUTO) {
-      const chosen = choosePrivateSubnet(addresses.map((entry) => entry.address));
+      // The private NICs' own addresses (from an earlier install) do not count as taken:
+      // the same subnet is chosen again, as the install's pair facts choose it.
+      const others = addresses.filter((entry) => !onPrivateLink(entry));
+      const chosen = choosePrivateSubnet(others.map((entry) => entry.address));
       return [
         finding(
           'net.address-conflict',
@@ -383,8 +393,7 @@ export const netAddressConflict: Check = {
         cidrContains(`${entry.address.address}/${entry.address.prefixLength}`, cidr.network),
     );
     // The private NICs themselves may already carry addresses of this subnet from an earlier install.
-    const link = wireOf(context)?.privateLink;
-    const foreign = clashes.filter((entry) => !link || (entry.nic !== link.a && entry.nic !== link.b));
+    const foreign = clashes.filter((entry) => !onPrivateLink(entry));
     return foreign.length > 0
       ? [
           finding(

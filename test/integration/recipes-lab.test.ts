@@ -26,7 +26,7 @@ const BUNDLE = process.env.LOCKSTEP_TEST_BUNDLE ?? '/var/cache/lockstep/bundle-t
 
 function siteFor(): ResolvedSite {
   return {
-    name: 'labpair',
+    name: 'lab',
     nodes: [
       { address: '10.211.0.11', port: 22, name: 'lockstep-a', bmc: null },
       { address: '10.211.0.12', port: 22, name: 'lockstep-b', bmc: null },
@@ -43,7 +43,7 @@ function siteFor(): ResolvedSite {
 }
 
 const FULL_PAIR: PairFacts = {
-  pairName: 'labpair',
+  pairName: 'lab',
   hostnames: { a: 'lockstep-a', b: 'lockstep-b' },
   management: { a: { nic: 'enp1s0', address: '10.211.0.11' }, b: { nic: 'enp1s0', address: '10.211.0.12' } },
   privateLink: { a: { nic: 'enp3s0', address: '10.99.0.1' }, b: { nic: 'enp2s0', address: '10.99.0.2' }, prefixLength: 30, mtu: 9000 },
@@ -157,7 +157,7 @@ describe.skipIf(lab === null)(`recipes on the practice lab${skipReason ? ` (skip
       expect((await transports[1].exec('ip -br link show master br-biz')).stdout).toContain('enp3s0');
     }
     expect((await transports[1].exec('systemctl is-active libvirtd')).stdout.trim()).toBe('active');
-    expect((await transports[0].exec('head -n 2 /etc/corosync/corosync.conf')).stdout).toContain('# lockstep-pair: labpair');
+    expect((await transports[0].exec('head -n 2 /etc/corosync/corosync.conf')).stdout).toContain('# lockstep-pair: lab');
     const key = await transports[1].exec('stat -c %a /etc/corosync/authkey');
     expect(key.stdout.trim()).toBe('400');
     expect(log.join('\n')).not.toMatch(/authkey.*base64|[A-Za-z0-9+/]{200,}/);

@@ -66,8 +66,14 @@ function snapshotCable(): { netns: string; nic: string; mtu: number; addresses: 
 
 /** Recreates the direct cable between the two servers as `lab up` made it, with its config. */
 function replug(snapshot: ReturnType<typeof snapshotCable>): void {
-  for (const end of snapshot)
-    execFileSync('ip', ['-n', end.netns, 'link', 'del', end.nic], { stdio: 'ignore' });
+  // Whatever is left of the old cable goes first (deleting one end of a veth removes both).
+  for (const end of snapshot) {
+    try {
+      execFileSync('ip', ['-n', end.netns, 'link', 'del', end.nic], { stdio: 'ignore' });
+    } catch {
+      // already gone with its peer
+    }
+  }
   const [a, b] = snapshot;
   ipIn(a!.netns, 'link', 'add', 'name', a!.nic, 'type', 'veth', 'peer', 'name', b!.nic, 'netns', b!.netns);
   for (const end of snapshot) {
@@ -135,7 +141,8 @@ describe.skipIf(skipReason !== null)(
       // Each NIC stays, but its far end now lies unplugged in a namespace of its own.
       execFileSync('ip', ['netns', 'add', 'lsk-floor']);
       try {
-        for (const end of before) execFileSync('ip', ['-n', end.netns, 'link', 'del', end.nic]);
+        // Deleting one end of the veth cable removes both ends.
+        execFileSync('ip', ['-n', specA.netns, 'link', 'del', specA.nics.private]);
         for (const [index, end] of before.entries())
           ipIn(
             end.netns,
