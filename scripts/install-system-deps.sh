@@ -15,6 +15,11 @@ packages=(
   sudo                 # transport tests prove sudo with a password on stdin
 )
 
+# --vm adds what the VM lab needs (`npm run test:lab`, `lockstep lab up --kind vm`).
+if [ "${1:-}" = --vm ]; then
+  packages+=(qemu-system-x86 qemu-utils)
+fi
+
 if [ "$(id -u)" != 0 ]; then
   echo "install-system-deps: needs root to install Debian packages (run it with sudo)." >&2
   exit 2
