@@ -17,16 +17,11 @@ import { REPO_ROOT, runLockstep, type LabInfo, type ProcessResult } from '../hel
 /**
  * Checks the container lab fails by construction: its servers are systemd-nspawn
  * containers (no VT-x passthrough, no disks of their own, no DRBD module in the host
- * kernel), the lab's links are a bridge rather than a cable, and apt's sandbox user
- * cannot fetch there. The VM lab (`npm run test:lab`) has none of these.
+ * kernel). The VM lab (`npm run test:lab`) has none of these.
  */
-export const LAB_ALLOWED_CHECKS = [
-  'cpu.virt-missing',
-  'disk.none-available',
-  'net.no-private-link',
-  'pkg.source-unreachable',
-  'kmod.drbd-unavailable',
-].join(',');
+export const LAB_ALLOWED_CHECKS = ['cpu.virt-missing', 'disk.none-available', 'kmod.drbd-unavailable'].join(
+  ',',
+);
 
 export interface ApplyHarness {
   readonly site: string;
@@ -83,7 +78,9 @@ export function completedSteps(events: readonly ApplyEvent[]): string[] {
     .filter((step) => {
       const targets = step.scope === 'node' ? ['a', 'b'] : ['pair'];
       return targets.every((target) =>
-        events.some((event) => event.type === 'step-finished' && event.step === step.id && event.target === target),
+        events.some(
+          (event) => event.type === 'step-finished' && event.step === step.id && event.target === target,
+        ),
       );
     })
     .map((step) => step.id);
@@ -100,11 +97,15 @@ export function applyUntil(
 ): Promise<ProcessResult & { readonly signalled: boolean; readonly exitSignal: NodeJS.Signals | null }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/lockstep.mjs'), ...harness.args('apply', '--yes', '--json')], {
-      cwd: REPO_ROOT,
-      env: harness.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin/lockstep.mjs'), ...harness.args('apply', '--yes', '--json')],
+      {
+        cwd: REPO_ROOT,
+        env: harness.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -131,9 +132,17 @@ export function applyUntil(
  * change, an audit trail that grows with every change by design: it is not configuration.
  */
 export async function managedFiles(node: string): Promise<Map<string, string>> {
-  const list = await labExec(node, ['sh', '-c', "grep -rlsI 'managed by Lockstep' /etc /var/lib/lockstep 2>/dev/null | grep -v '^/var/lib/lockstep/network/' | sort"], {
-    allowFailure: true,
-  });
+  const list = await labExec(
+    node,
+    [
+      'sh',
+      '-c',
+      "grep -rlsI 'managed by Lockstep' /etc /var/lib/lockstep 2>/dev/null | grep -v '^/var/lib/lockstep/network/' | sort",
+    ],
+    {
+      allowFailure: true,
+    },
+  );
   const files = new Map<string, string>();
   for (const path of list.stdout.split('\n').filter(Boolean)) {
     const content = await labExec(node, ['cat', '--', path], { allowFailure: true });
@@ -148,7 +157,15 @@ export async function managedFiles(node: string): Promise<Map<string, string>> {
  * nothing new).
  */
 export async function undoConfiguration(node: string): Promise<void> {
-  await labExec(node, ['sh', '-c', "systemctl stop pacemaker corosync 2>/dev/null; grep -rlsI 'managed by Lockstep' /etc | xargs -r rm -f --"], {
-    allowFailure: true,
-  });
+  await labExec(
+    node,
+    [
+      'sh',
+      '-c',
+      "systemctl stop pacemaker corosync 2>/dev/null; grep -rlsI 'managed by Lockstep' /etc | xargs -r rm -f --",
+    ],
+    {
+      allowFailure: true,
+    },
+  );
 }

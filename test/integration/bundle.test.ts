@@ -22,8 +22,19 @@ describe.skipIf(!debian)('lockstep bundle build', () => {
     expect(first.stdout).toMatch(/Bundle for Debian bookworm: \d+ packages/);
     const manifest = parseManifest(readFileSync(join(out, 'lockstep-bundle.json'), 'utf8'));
     const names = manifest.files.map((file) => file.name);
-    for (const wanted of ['corosync_', 'pacemaker_', 'qemu-system-x86_', 'libvirt-daemon-system_', 'drbd-utils_', 'fence-agents_', 'corosync-qdevice_']) {
-      expect(names.some((name) => name.startsWith(wanted)), wanted).toBe(true);
+    for (const wanted of [
+      'corosync_',
+      'pacemaker_',
+      'qemu-system-x86_',
+      'libvirt-daemon-system_',
+      'drbd-utils_',
+      'fence-agents_',
+      'corosync-qdevice_',
+    ]) {
+      expect(
+        names.some((name) => name.startsWith(wanted)),
+        wanted,
+      ).toBe(true);
     }
     expect(names).toEqual(expect.arrayContaining(['Packages', 'Packages.gz', 'Release']));
     expect(names.filter((name) => name.endsWith('.deb')).length).toBeGreaterThan(250);

@@ -23,7 +23,10 @@ interface CliResult {
   readonly stderr: string;
 }
 
-function lockstep(args: readonly string[], options: { onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliResult> {
+function lockstep(
+  args: readonly string[],
+  options: { onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -69,7 +72,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -87,7 +92,17 @@ async function startSshd(): Promise<{ port: number; ed25519Pub: string; stop: ()
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-sshd-'));
   mkdirSync('/run/sshd', { recursive: true });
   for (const type of ['ed25519', 'rsa']) {
-    execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'discover-test', '-f', join(dir, `ssh_host_${type}_key`)]);
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-t',
+      type,
+      '-N',
+      '',
+      '-C',
+      'discover-test',
+      '-f',
+      join(dir, `ssh_host_${type}_key`),
+    ]);
   }
   const port = await freePort();
   const listen = ['ListenAddress 127.0.0.1', ...(hasLoopbackV6() ? ['ListenAddress ::1'] : [])];
@@ -105,7 +120,9 @@ async function startSshd(): Promise<{ port: number; ed25519Pub: string; stop: ()
       '',
     ].join('\n'),
   );
-  const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`sshd did not start: ${log}`)), 10_000);
@@ -145,7 +162,9 @@ describe('discover against an OpenSSH server on loopback', () => {
   it("shows the server's real ed25519 fingerprint, its banner and a round-trip time, without logging in", async () => {
     const result = await lockstep(['discover', `127.0.0.1:${sshd.port}`]);
     expect(result.code, result.stderr).toBe(0);
-    const line = result.stdout.split('\n').find((candidate) => candidate.startsWith(`127.0.0.1:${sshd.port}`));
+    const line = result.stdout
+      .split('\n')
+      .find((candidate) => candidate.startsWith(`127.0.0.1:${sshd.port}`));
     expect(line).toBeDefined();
     expect(line).toContain('ssh-ed25519');
     expect(line).toContain(expectedFingerprint);
@@ -168,11 +187,18 @@ describe('discover against an OpenSSH server on loopback', () => {
     expect(report.rows[0]?.rttMs).toBeGreaterThan(0);
   });
 
-  it.skipIf(!hasLoopbackV6())('reaches the same server over IPv6, bare and bracketed with a port', async () => {
-    const report = await discoverJson([`[::1]:${sshd.port}`, '--port', String(sshd.port), '::1']);
-    expect(report.rows).toHaveLength(1); // the same address and port, tried once
-    expect(report.rows[0]).toMatchObject({ address: '::1', state: 'ssh', fingerprint: expectedFingerprint });
-  });
+  it.skipIf(!hasLoopbackV6())(
+    'reaches the same server over IPv6, bare and bracketed with a port',
+    async () => {
+      const report = await discoverJson([`[::1]:${sshd.port}`, '--port', String(sshd.port), '::1']);
+      expect(report.rows).toHaveLength(1); // the same address and port, tried once
+      expect(report.rows[0]).toMatchObject({
+        address: '::1',
+        state: 'ssh',
+        fingerprint: expectedFingerprint,
+      });
+    },
+  );
 
   it('finds exactly the one SSH server when scanning the loopback /24, and hides the rest', async () => {
     const result = await lockstep(['discover', '127.0.0.0/24', '--port', String(sshd.port)]);
@@ -180,7 +206,9 @@ describe('discover against an OpenSSH server on loopback', () => {
     const rows = result.stdout.split('\n').filter((line) => /^\d+\.\d+\.\d+\.\d+:/.test(line));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain(expectedFingerprint);
-    expect(result.stdout).toMatch(/scanned 254 addresses in [\d.]+ s, 1 SSH server \(253 without SSH not shown/);
+    expect(result.stdout).toMatch(
+      /scanned 254 addresses in [\d.]+ s, 1 SSH server \(253 without SSH not shown/,
+    );
   });
 
   it('reports a closed port as closed, and the rest of a range with --all', async () => {
@@ -243,35 +271,44 @@ describe('discover, other services and bad input', () => {
 
 const { lab, skipReason } = injectedLab();
 
-describe.skipIf(!lab)(`discover against the practice lab${lab ? '' : ` (skipped: ${skipReason ?? 'no lab'})`}`, () => {
-  const servers = lab?.nodes ?? [];
+describe.skipIf(!lab)(
+  `discover against the practice lab${lab ? '' : ` (skipped: ${skipReason ?? 'no lab'})`}`,
+  () => {
+    const servers = lab?.nodes ?? [];
 
-  /** What `ssh-keygen -lf` says of the server's own ed25519 host key file. */
-  async function realFingerprint(name: string): Promise<string> {
-    const pub = await labExec(name, ['cat', '/etc/ssh/ssh_host_ed25519_key.pub']);
-    return sshKeygenFingerprint(pub.stdout);
-  }
-
-  it("finds exactly the two servers on the lab's /24, with their real host keys", async () => {
-    const report = await discoverJson([lab?.managementSubnet ?? '']);
-    expect(report.scanned).toBe(254);
-    // The lab host itself (hostAddress) is on the bridge too; it is not one of the servers.
-    const found = report.rows.filter((row) => row.state === 'ssh' && row.address !== lab?.hostAddress);
-    expect(found.map((row) => row.address).sort()).toEqual(servers.map((node) => node.address).sort());
-    for (const node of servers) {
-      const row = found.find((candidate) => candidate.address === node.address);
-      expect(row).toMatchObject({ port: node.port, keyType: 'ssh-ed25519', fingerprint: await realFingerprint(node.name) });
-      expect(row?.banner).toMatch(/^SSH-2\.0-OpenSSH_/);
+    /** What `ssh-keygen -lf` says of the server's own ed25519 host key file. */
+    async function realFingerprint(name: string): Promise<string> {
+      const pub = await labExec(name, ['cat', '/etc/ssh/ssh_host_ed25519_key.pub']);
+      return sshKeygenFingerprint(pub.stdout);
     }
-  });
 
-  it('shows each server named by address with its fingerprint', async () => {
-    const result = await lockstep(['discover', ...servers.map((node) => `${node.address}:${node.port}`)]);
-    expect(result.code, result.stderr).toBe(0);
-    for (const node of servers) {
-      const line = result.stdout.split('\n').find((candidate) => candidate.startsWith(`${node.address}:${node.port}`));
-      expect(line).toContain(await realFingerprint(node.name));
-    }
-    expect(result.stdout).toMatch(/scanned 2 addresses in [\d.]+ s, 2 SSH servers/);
-  });
-});
+    it("finds exactly the two servers on the lab's /24, with their real host keys", async () => {
+      const report = await discoverJson([lab?.managementSubnet ?? '']);
+      expect(report.scanned).toBe(254);
+      // The lab host itself (hostAddress) is on the bridge too; it is not one of the servers.
+      const found = report.rows.filter((row) => row.state === 'ssh' && row.address !== lab?.hostAddress);
+      expect(found.map((row) => row.address).sort()).toEqual(servers.map((node) => node.address).sort());
+      for (const node of servers) {
+        const row = found.find((candidate) => candidate.address === node.address);
+        expect(row).toMatchObject({
+          port: node.port,
+          keyType: 'ssh-ed25519',
+          fingerprint: await realFingerprint(node.name),
+        });
+        expect(row?.banner).toMatch(/^SSH-2\.0-OpenSSH_/);
+      }
+    });
+
+    it('shows each server named by address with its fingerprint', async () => {
+      const result = await lockstep(['discover', ...servers.map((node) => `${node.address}:${node.port}`)]);
+      expect(result.code, result.stderr).toBe(0);
+      for (const node of servers) {
+        const line = result.stdout
+          .split('\n')
+          .find((candidate) => candidate.startsWith(`${node.address}:${node.port}`));
+        expect(line).toContain(await realFingerprint(node.name));
+      }
+      expect(result.stdout).toMatch(/scanned 2 addresses in [\d.]+ s, 2 SSH servers/);
+    });
+  },
+);

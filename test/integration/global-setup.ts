@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { LAB_BUNDLE_DIR } from '../../provisioning/lab/site-file';
 import { labUnsupportedReason, runLockstep, runProcess, REPO_ROOT, type LabInfo } from '../helpers/lab';
 
 /**
@@ -29,6 +30,12 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (up.code !== 0) throw new Error(`lockstep lab up failed (exit ${up.code}):\n${up.stderr}\n${up.stdout}`);
   const info = JSON.parse(up.stdout) as LabInfo;
   process.stderr.write(`[integration] practice lab up in ${(up.elapsedMs / 1000).toFixed(1)} s\n`);
+  // The lab's servers have no internet: installs come from the offline bundle its site
+  // file names, built here once (later runs reuse every unchanged file).
+  const bundle = await runLockstep(['bundle', 'build', '--out', LAB_BUNDLE_DIR]);
+  if (bundle.code !== 0)
+    throw new Error(`lockstep bundle build failed (exit ${bundle.code}):\n${bundle.stderr}`);
+  process.stderr.write(`[integration] offline bundle ready in ${(bundle.elapsedMs / 1000).toFixed(1)} s\n`);
   project.provide('lab', info);
   project.provide('labSkipReason', null);
 

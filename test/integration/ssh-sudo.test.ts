@@ -6,14 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepError } from '../../provisioning/api/errors';
 import { connect } from '../../provisioning/ssh/connect';
 import type { ConnectTarget, Transport } from '../../provisioning/ssh/types';
-import { allCommandLines, processesRunning, publicKeyOf, sshdUnavailable, startSshd, waitUntil, type TestSshd } from '../unit/ssh/harness/sshd';
+import {
+  allCommandLines,
+  processesRunning,
+  publicKeyOf,
+  sshdUnavailable,
+  startSshd,
+  waitUntil,
+  type TestSshd,
+} from '../unit/ssh/harness/sshd';
 
 /**
  * sudo through the transport, against a real sshd and real sudo on this machine: the
  * test adds two throw-away users (one in a sudoers drop-in, one not) and removes them,
  * their homes and the drop-in afterwards. Needs root, sshd and sudo.
  */
-const skip = sshdUnavailable() ?? (existsSync('/usr/bin/sudo') ? undefined : 'needs sudo (apt-get install sudo)');
+const skip =
+  sshdUnavailable() ?? (existsSync('/usr/bin/sudo') ? undefined : 'needs sudo (apt-get install sudo)');
 const id = randomBytes(3).toString('hex');
 const admin = `lkst-adm-${id}`;
 const plain = `lkst-no-${id}`;
@@ -37,7 +46,10 @@ describe.skipIf(skip !== undefined)(`sudo over the SSH transport${skip ? ` (skip
     return transport;
   };
   const failure = async (promise: Promise<unknown>): Promise<LockstepError> => {
-    const error = await promise.then(() => undefined, (caught: unknown) => caught);
+    const error = await promise.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(LockstepError);
     const info = JSON.stringify((error as LockstepError).toInfo());
     expect(info).not.toContain(password);
@@ -49,7 +61,8 @@ describe.skipIf(skip !== undefined)(`sudo over the SSH transport${skip ? ` (skip
     work = mkdtempSync('/tmp/lockstep-sudo-');
     const { keyType, key } = publicKeyOf(`${sshd.hostKeys.ed25519}.pub`);
     writeFileSync(join(work, 'known_hosts'), `[127.0.0.1]:${sshd.port} ${keyType} ${key}\n`);
-    for (const user of [admin, plain]) execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', user]);
+    for (const user of [admin, plain])
+      execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', user]);
     execFileSync('chpasswd', { input: `${admin}:${password}\n${plain}:${password}\n` });
     writeFileSync(sudoers, `${admin} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
     execFileSync('visudo', ['-cf', sudoers]);
@@ -133,6 +146,11 @@ describe.skipIf(skip !== undefined)(`sudo over the SSH transport${skip ? ` (skip
     const stat = statSync(path);
     expect([stat.uid, stat.mode & 0o777]).toEqual([0, 0o600]);
     expect((await transport.exec('ls -a /tmp')).stdout).not.toMatch(/\.lockstep-upload-/);
-    expect((await transport.download(path).then(() => 'read', () => 'refused'))).toBe('refused');
+    expect(
+      await transport.download(path).then(
+        () => 'read',
+        () => 'refused',
+      ),
+    ).toBe('refused');
   });
 });

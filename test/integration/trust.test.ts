@@ -6,7 +6,14 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../../provisioning/ssh/connect';
-import { fingerprintOf, keygen, publicKeyOf, sshdUnavailable, startSshd, type TestSshd } from '../unit/ssh/harness/sshd';
+import {
+  fingerprintOf,
+  keygen,
+  publicKeyOf,
+  sshdUnavailable,
+  startSshd,
+  type TestSshd,
+} from '../unit/ssh/harness/sshd';
 
 /**
  * `lockstep trust` as a user runs it: the bundled CLI against a real sshd started by
@@ -46,7 +53,9 @@ describe.skipIf(skip !== undefined)(`lockstep trust${skip ? ` (skipped: ${skip})
   };
   /** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `input`. */
   const onTerminal = async (args: string[], input: string): Promise<Outcome> => {
-    const line = [process.execPath, cli, '--known-hosts', knownHosts, ...args].map((word) => `'${word}'`).join(' ');
+    const line = [process.execPath, cli, '--known-hosts', knownHosts, ...args]
+      .map((word) => `'${word}'`)
+      .join(' ');
     const child = execFile('script', ['-qec', line, '/dev/null'], { timeout: 30_000 });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -88,7 +97,10 @@ describe.skipIf(skip !== undefined)(`lockstep trust${skip ? ` (skipped: ${skip})
   });
 
   it('refuses without a terminal and without --fingerprint (exit 2), even with --yes', async () => {
-    for (const args of [['trust', address], ['--yes', 'trust', address]]) {
+    for (const args of [
+      ['trust', address],
+      ['--yes', 'trust', address],
+    ]) {
       const result = await lockstep(args);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('error [usage]');
@@ -131,9 +143,22 @@ describe.skipIf(skip !== undefined)(`lockstep trust${skip ? ` (skipped: ${skip})
     expect(readFileSync(knownHosts, 'utf8')).toBe(`[127.0.0.1]:${sshd.port} ${keyType} ${key}\n`);
     expect(statSync(knownHosts).mode & 0o777).toBe(0o600);
 
-    const again = await lockstep(['--json', 'trust', '127.0.0.1', '-p', String(sshd.port), '--fingerprint', fingerprint]);
+    const again = await lockstep([
+      '--json',
+      'trust',
+      '127.0.0.1',
+      '-p',
+      String(sshd.port),
+      '--fingerprint',
+      fingerprint,
+    ]);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, outcome: 'already-pinned', fingerprint, keyType: 'ssh-ed25519' });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      ok: true,
+      outcome: 'already-pinned',
+      fingerprint,
+      keyType: 'ssh-ed25519',
+    });
     expect(readFileSync(knownHosts, 'utf8').trim().split('\n')).toHaveLength(1);
 
     const transport = await connect(
@@ -172,7 +197,9 @@ describe.skipIf(skip !== undefined)(`lockstep trust${skip ? ` (skipped: ${skip})
     const replaced = await lockstep(['trust', address, '--replace', '--fingerprint', fingerprint]);
     expect(replaced.code).toBe(0);
     const { keyType, key } = publicKeyOf(`${sshd.hostKeys.ed25519}.pub`);
-    expect(readFileSync(knownHosts, 'utf8')).toBe(`# pinned long ago\n[127.0.0.1]:${sshd.port} ${keyType} ${key}\n`);
+    expect(readFileSync(knownHosts, 'utf8')).toBe(
+      `# pinned long ago\n[127.0.0.1]:${sshd.port} ${keyType} ${key}\n`,
+    );
   });
 
   it('asks on a terminal: pins after "yes", writes nothing after "no"', async () => {
