@@ -10,13 +10,31 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { quote } from '../provisioning/util/shell';
+import { faultAlert, watchCpu } from './console';
+import { fullInstall, timedApply } from './full-install';
+import { holdLab } from './lab-quiet';
+import {
+  LAB_ALLOWED_CHECKS,
+  LOCKSTEP,
+  ROOT,
+  onServer,
+  parseJson,
+  sshArgs,
+  stats,
+  type BenchContext,
+  type ContenderResult,
+  type FigureResult,
+  type LabFiles,
+  type Measurement,
+} from './types';
+import { uiFigures } from './ui';
 
-const ROOT = join(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench/results');
-const LOCKSTEP = `${quote(process.execPath)} ${quote(join(ROOT, 'bin/lockstep.mjs'))}`;
 const LAB_SUBNET = '10.211.0.0/24';
+/** Seconds of --watch over which the console's server CPU is measured. */
+const WATCH_WINDOW_S = 60;
 
 /** One command to time, and how to tell that its single check run did the job. */
 interface Contender {
@@ -27,36 +45,13 @@ interface Contender {
   /** Set instead of `command` when the contender cannot run at all. */
   readonly unavailable?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Exit codes that still count as the job done (validate exits 1 when a check fails). */
+  readonly okCodes?: readonly number[];
 }
 
-/** What hyperfine measured for one command (seconds). */
-interface Measurement {
-  readonly mean: number;
-  readonly stddev: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: number;
-}
-
-interface ContenderResult {
-  readonly label: string;
-  readonly command: string;
-  readonly measurement?: Measurement;
-  readonly unavailable?: string;
-}
-
-/** One figure of the table: Lockstep and one or more peers doing the same job. */
-interface FigureResult {
-  readonly id: string;
-  readonly title: string;
-  readonly note: string;
-  readonly lockstep: ContenderResult;
-  readonly peers: readonly ContenderResult[];
-  /** Set when the figure as a whole could not run (e.g. the lab is down). */
-  readonly unavailable?: string;
-}
-
+/** A figure timed by hyperfine: each contender is one shell command. */
 interface Figure {
+  readonly kind?: 'hyperfine';
   readonly id: string;
   readonly title: string;
   readonly note: string;
@@ -65,18 +60,13 @@ interface Figure {
   prepare(context: BenchContext): { lockstep: Contender; peers: Contender[] } | string;
 }
 
-/** What every figure may use: the lab's files and a scratch directory. */
-interface BenchContext {
-  readonly lab?: LabFiles;
-  readonly labProblem?: string;
-  readonly scratch: string;
-}
-
-interface LabFiles {
-  readonly addresses: readonly string[];
-  readonly identityFile: string;
-  readonly knownHostsPath: string;
-  readonly siteFile: string;
+/** A figure that takes its own measurements (a fault injected, a browser driven, an install); may give several rows. */
+interface SampledFigure {
+  readonly kind: 'sampled';
+  readonly id: string;
+  /** Ids of the rows it returns (a run names either). */
+  readonly rows: readonly string[];
+  sample(context: BenchContext): Promise<FigureResult[]>;
 }
 
 // ───────────────────────────── figures ─────────────────────────────
@@ -123,6 +113,16 @@ const discoverSubnet: Figure = {
   },
 };
 
+/** Two plain OpenSSH logins in parallel running `true`: what any SSH-based tool pays first. */
+function sshFloor(lab: LabFiles): Contender {
+  const args = sshArgs(lab).map(quote).join(' ');
+  const [first = '', second = ''] = lab.addresses;
+  return peerTool('ssh', {
+    label: 'ssh true ×2 (floor)',
+    command: `ssh ${args} root@${first} true & p=$!; ssh ${args} root@${second} true && wait $p`,
+  });
+}
+
 /** (2) Inventory both lab servers. */
 const probePair: Figure = {
   id: 'probe-2',
@@ -136,14 +136,6 @@ const probePair: Figure = {
     if (!lab) return `the lab is not up (${context.labProblem ?? 'unknown'})`;
     const inventory = join(context.scratch, 'inventory.ini');
     writeFileSync(inventory, ansibleInventory(lab));
-    const sshArgs = [
-      '-i', lab.identityFile,
-      '-o', `UserKnownHostsFile=${lab.knownHostsPath}`,
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'BatchMode=yes',
-      '-o', 'ControlMaster=no',
-    ].map(quote).join(' ');
-    const [first = '', second = ''] = lab.addresses;
     return {
       lockstep: {
         label: 'lockstep probe',
@@ -170,17 +162,181 @@ const probePair: Figure = {
           },
           verify: (stdout) => ((stdout.match(/SUCCESS/g) ?? []).length === lab.addresses.length ? undefined : 'not every host SUCCESS'),
         }),
-        peerTool('ssh', {
-          label: 'ssh true ×2 (floor)',
-          command: `ssh ${sshArgs} root@${first} true & p=$!; ssh ${sshArgs} root@${second} true && wait $p`,
-        }),
+        sshFloor(lab),
       ],
     };
   },
 };
 
-/** The figures, in table order. Later: validate, re-apply vs an Ansible playbook, UI first paint. */
-const FIGURES: readonly Figure[] = [discoverSubnet, probePair];
+/** (3) Every check of the catalogue on both lab servers. */
+const validatePair: Figure = {
+  id: 'validate-2',
+  title: 'validate both servers',
+  note:
+    'every check of the catalogue on both servers (exit 1 is expected: the containers fail the disk, DRBD and ' +
+    'virtualization checks). The peer is the floor only: no other tool runs these checks.',
+  runs: 5,
+  prepare(context) {
+    const lab = context.lab;
+    if (!lab) return `the lab is not up (${context.labProblem ?? 'unknown'})`;
+    return {
+      lockstep: {
+        label: 'lockstep validate',
+        command: `${LOCKSTEP} --json -c ${quote(lab.siteFile)} --known-hosts ${quote(lab.knownHostsPath)} validate`,
+        okCodes: [1],
+        verify: (stdout) => {
+          const report = parseJson<{ nodes?: string[]; summary?: { pass: number }; findings?: { id: string; severity: string }[] }>(stdout);
+          if (!report?.summary || !report.findings) return 'no validation report on stdout';
+          if (report.findings.some((finding) => finding.id === 'ssh.unreachable' && finding.severity !== 'pass')) return 'a server was not reached';
+          return report.summary.pass > 0 ? undefined : 'no check passed';
+        },
+      },
+      peers: [sshFloor(lab)],
+    };
+  },
+};
+
+/** Extra vars and inventory for the converged-pair playbook; converges it once. */
+function prepareAnsible(context: BenchContext, lab: LabFiles): { inventory: string; env: Record<string, string>; extra: string } | string {
+  const files = join(context.scratch, 'ansible-files');
+  mkdirSync(files, { recursive: true });
+  try {
+    const [first = ''] = lab.addresses;
+    writeFileSync(join(files, 'lockstep-bundle.list'), onServer(lab, first, 'cat /etc/apt/sources.list.d/lockstep-bundle.list'));
+    writeFileSync(join(files, 'corosync.conf'), onServer(lab, first, 'cat /etc/corosync/corosync.conf'));
+    for (const address of lab.addresses) onServer(lab, address, 'mkdir -p /var/lib/lockstep-bench');
+  } catch (error) {
+    return `the lab is not converged (${error instanceof Error ? error.message : String(error)})`;
+  }
+  const inventory = join(context.scratch, 'inventory.ini');
+  writeFileSync(inventory, ansibleInventory(lab));
+  return { inventory, env: ansibleEnv(context), extra: `files_dir=${files}` };
+}
+
+function ansibleEnv(context: BenchContext): Record<string, string> {
+  return {
+    ANSIBLE_HOST_KEY_CHECKING: 'True',
+    ANSIBLE_HOME: join(context.scratch, 'ansible-home'),
+    ANSIBLE_LOCAL_TEMP: join(context.scratch, 'ansible-tmp'),
+    ANSIBLE_NOCOLOR: '1',
+  };
+}
+
+/** (4) Re-apply on a converged pair: every step inspects and finds nothing to do. */
+const reapplyConverged: Figure = {
+  id: 'reapply',
+  title: 're-apply, nothing to change',
+  note:
+    'lockstep apply on the converged lab: validation (every check) then 13 steps inspected, 0 changed. The peer runs ' +
+    'bench/ansible/converged.yml: 13 no-change tasks of the same kinds (file content, packages present, services, ' +
+    'reads), no fact gathering, no validation; Ansible ControlPersist reuses connections between runs.',
+  runs: 5,
+  prepare(context) {
+    const lab = context.lab;
+    if (!lab) return `the lab is not up (${context.labProblem ?? 'unknown'})`;
+    const command = `${LOCKSTEP} --json -c ${quote(lab.siteFile)} --known-hosts ${quote(lab.knownHostsPath)} apply --yes --allow-checks ${LAB_ALLOWED_CHECKS}`;
+    // Converge first (a test run may have left the lab half-configured), then the timed runs change nothing.
+    const converge = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 900_000 });
+    if (converge.status !== 0) return `the lab does not converge: ${telling(converge.stderr) || telling(converge.stdout)}`;
+    const ansible = hasCommand('ansible-playbook') ? prepareAnsible(context, lab) : 'ansible-playbook is not installed';
+    const playbook = join(ROOT, 'bench/ansible/converged.yml');
+    const peer: Contender =
+      typeof ansible === 'string'
+        ? { label: 'ansible-playbook (13 tasks)', command: '', unavailable: ansible }
+        : {
+            label: 'ansible-playbook (13 tasks)',
+            command: `ansible-playbook -i ${quote(ansible.inventory)} -e ${quote(ansible.extra)} ${quote(playbook)}`,
+            env: ansible.env,
+            verify: (stdout) => {
+              const recap = [...stdout.matchAll(/ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/g)];
+              if (recap.length !== lab.addresses.length) return 'no play recap for every host';
+              return recap.every((m) => m[2] === '0' && m[3] === '0' && m[4] === '0') ? undefined : 'not converged: a task changed or failed';
+            },
+          };
+    if (typeof ansible !== 'string') {
+      // The run that converges the playbook's own files (bench/ansible/converged.yml).
+      spawnSync('sh', ['-c', peer.command], { cwd: ROOT, env: { ...process.env, ...ansible.env }, stdio: 'ignore', timeout: 600_000 });
+    }
+    return {
+      lockstep: {
+        label: 'lockstep apply',
+        command,
+        verify: (stdout) => {
+          const finished = parseJson<{ type?: string; ok?: boolean; counts?: { changed: number } }>(stdout.trim().split('\n').pop() ?? '');
+          if (finished?.type !== 'run-finished' || !finished.ok) return 'no successful run-finished event';
+          return finished.counts?.changed === 0 ? undefined : `not converged: ${finished.counts?.changed} steps changed`;
+        },
+      },
+      peers: [peer],
+    };
+  },
+};
+
+/** (5) Where the time of a converged re-apply goes: remote commands vs Lockstep itself (one instrumented run). */
+const reapplyOverhead: SampledFigure = {
+  kind: 'sampled',
+  id: 'reapply-overhead',
+  rows: ['reapply-overhead'],
+  async sample(context) {
+    const base = {
+      id: 'reapply-overhead',
+      title: 're-apply: Lockstep overhead',
+      note:
+        'one instrumented converged re-apply (bench/remote-time.mjs): wall time vs the time at least one remote command or ' +
+        'SFTP call ran; the rest (start-up, connecting, checks logic, planning, journal) is Lockstep\'s own overhead.',
+    };
+    const lab = context.lab;
+    if (!lab) return [{ ...base, unavailable: `the lab is not up (${context.labProblem ?? 'unknown'})`, lockstep: { label: 'lockstep', command: '' }, peers: [] }];
+    process.stderr.write(`\n▶ ${base.title}: 3 instrumented runs\n`);
+    try {
+      const runs = [0, 1, 2].map((run) => timedApply(lab.siteFile, lab.knownHostsPath, context.scratch, `reapply-${run}`));
+      const share = runs.map((run) => ((run.wall - run.busy) / run.wall) * 100);
+      return [
+        {
+          ...base,
+          lockstep: {
+            label: 'lockstep apply',
+            command: 'lockstep apply (instrumented)',
+            measurement: stats(runs.map((run) => run.wall)),
+            detail: `overhead ${stats(share).mean.toFixed(0)} %`,
+          },
+          peers: [{ label: 'remote busy (same runs)', command: 'exec channels + SFTP calls', measurement: stats(runs.map((run) => run.busy)) }],
+        },
+      ];
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return [{ ...base, unavailable: why, lockstep: { label: 'lockstep', command: '', unavailable: why }, peers: [] }];
+    }
+  },
+};
+
+const consoleFigure: SampledFigure = {
+  kind: 'sampled',
+  id: 'console',
+  rows: ['watch-cpu', 'fault-alert'],
+  async sample(context) {
+    return [await watchCpu(context, WATCH_WINDOW_S), await faultAlert(context, 3)];
+  },
+};
+
+const ui: SampledFigure = {
+  kind: 'sampled',
+  id: 'ui',
+  rows: ['ui-paint', 'ui-heap', 'ui-rss'],
+  sample: (context) => uiFigures(context, 5),
+};
+
+const install: SampledFigure = {
+  kind: 'sampled',
+  id: 'full-install',
+  rows: ['full-install'],
+  async sample(context) {
+    return [await fullInstall(context)];
+  },
+};
+
+/** The figures, in table order. The full install comes last: it rebuilds the lab (only with --full-install). */
+const FIGURES: readonly (Figure | SampledFigure)[] = [discoverSubnet, probePair, validatePair, reapplyConverged, reapplyOverhead, consoleFigure, ui, install];
 
 // ───────────────────────────── machinery ─────────────────────────────
 
@@ -208,14 +364,6 @@ function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${quote(name)}`], { stdio: 'ignore' }).status === 0;
 }
 
-function parseJson<T>(text: string): T | undefined {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Runs a command once, as hyperfine will, and says why it is not fit to be timed (or nothing). */
 function checkOnce(contender: Contender): string | undefined {
   if (contender.unavailable) return contender.unavailable;
@@ -227,7 +375,7 @@ function checkOnce(contender: Contender): string | undefined {
     maxBuffer: 64 * 1024 * 1024,
   });
   if (result.error) return result.error.message;
-  if (result.status !== 0) {
+  if (result.status !== 0 && !(result.status !== null && contender.okCodes?.includes(result.status))) {
     const said = telling(result.stderr) || telling(result.stdout);
     return `exit ${result.status ?? result.signal}${said ? `: ${said}` : ''}`;
   }
@@ -251,6 +399,8 @@ function measure(figure: Figure, contender: Contender, scratch: string): Measure
   const env = Object.entries(contender.env ?? {}).map(([key, value]) => `${key}=${quote(value)}`);
   const command = env.length > 0 ? `env ${env.join(' ')} sh -c ${quote(contender.command)}` : contender.command;
   const args = ['--runs', String(figure.runs), '--warmup', '1', '--style', 'basic', '--export-json', exportFile];
+  // An accepted non-zero exit (validate's "a check failed") was checked once above; hyperfine must not stop on it.
+  if (contender.okCodes?.length) args.push('--ignore-failure');
   process.stderr.write(`\n▶ ${figure.title}: ${contender.label}\n`);
   const run = spawnSync('hyperfine', [...args, '-n', contender.label, command], {
     cwd: ROOT,
@@ -265,6 +415,11 @@ function measure(figure: Figure, contender: Contender, scratch: string): Measure
   const result = exported.results[0];
   if (!result) return 'hyperfine exported no result';
   return { mean: result.mean, stddev: result.stddev ?? 0, min: result.min, max: result.max, runs: result.times.length };
+}
+
+async function runAny(figure: Figure | SampledFigure, context: BenchContext): Promise<FigureResult[]> {
+  if (figure.kind === 'sampled') return figure.sample(context);
+  return [runFigure(figure, context)];
 }
 
 function runFigure(figure: Figure, context: BenchContext): FigureResult {
@@ -290,7 +445,7 @@ function labFiles(): { lab?: LabFiles; problem?: string } {
   const run = spawnSync('sh', ['-c', `${LOCKSTEP} --json lab status`], { cwd: ROOT, encoding: 'utf8' });
   const status = parseJson<{
     state?: string;
-    info?: { nodes: { address: string }[]; identityFile: string; knownHostsPath: string; siteFile: string };
+    info?: { nodes: { address: string }[]; identityFile: string; knownHostsPath: string; siteFile: string; credentialsFile?: string };
   }>(run.stdout);
   if (!status) return { problem: `lab status gave no JSON (exit ${run.status}): ${telling(run.stderr)}` };
   if (status.state !== 'running' || !status.info) return { problem: `lab is ${status.state ?? 'unknown'}` };
@@ -301,6 +456,7 @@ function labFiles(): { lab?: LabFiles; problem?: string } {
       identityFile: info.identityFile,
       knownHostsPath: info.knownHostsPath,
       siteFile: info.siteFile,
+      labDir: dirname(info.credentialsFile ?? info.siteFile),
     },
   };
 }
@@ -312,9 +468,31 @@ function ms(seconds: number): string {
   return value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`;
 }
 
+/** A value in the measurement's unit: seconds as ms or s, CPU s/min, MiB, %. */
+function value(amount: number, measurement: Measurement): string {
+  switch (measurement.unit ?? 'time') {
+    case 'time':
+      return amount >= 10 ? `${amount.toFixed(1)} s` : ms(amount);
+    case 'cpu-per-minute':
+      return `${amount.toFixed(2)} CPU s/min`;
+    case 'mib':
+      return `${amount.toFixed(1)} MiB`;
+    case 'percent':
+      return `${amount.toFixed(1)} %`;
+  }
+}
+
 function spreadText(measurement: Measurement | undefined): string {
   if (!measurement) return '';
-  return `±${ms(measurement.stddev)} (${ms(measurement.min)}–${ms(measurement.max)})`;
+  if (measurement.runs < 2) return `n=1`;
+  const unitless = (amount: number): string => value(amount, measurement);
+  return `±${unitless(measurement.stddev)} (${unitless(measurement.min)}–${unitless(measurement.max)}, n=${measurement.runs})`;
+}
+
+function cell(result: ContenderResult): string {
+  const measured = result.measurement;
+  if (!measured) return `not available: ${result.unavailable ?? 'unknown'}`;
+  return `${value(measured.mean, measured)}${result.detail ? ` (${result.detail})` : ''}`;
 }
 
 /** Rows of the one table: a row per peer; ratio = Lockstep ÷ peer (below 1: Lockstep is faster). */
@@ -322,14 +500,14 @@ export function tableRows(figures: readonly FigureResult[]): string[][] {
   const rows: string[][] = [];
   for (const figure of figures) {
     const mine = figure.lockstep.measurement;
-    const lockstepCell = mine ? ms(mine.mean) : `not available: ${figure.lockstep.unavailable ?? 'unknown'}`;
+    const lockstepCell = cell(figure.lockstep);
     if (figure.unavailable || figure.peers.length === 0) {
       rows.push([figure.title, figure.unavailable ? `not available: ${figure.unavailable}` : lockstepCell, '', '', spreadText(mine)]);
       continue;
     }
     figure.peers.forEach((peer, index) => {
       const theirs = peer.measurement;
-      const peerCell = theirs ? `${peer.label}: ${ms(theirs.mean)}` : `${peer.label}: not available: ${peer.unavailable ?? 'unknown'}`;
+      const peerCell = `${peer.label}: ${cell(peer)}`;
       const ratio = mine && theirs ? `${(mine.mean / theirs.mean).toFixed(2)}` : '';
       const spread = [index === 0 ? spreadText(mine) : '', theirs ? `peer ${spreadText(theirs)}` : '']
         .filter(Boolean)
@@ -353,16 +531,23 @@ function toolVersion(commandLine: string): string | undefined {
   return run.status === 0 && text ? text : undefined;
 }
 
-function main(): void {
-  const only = process.argv.slice(2);
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const fullInstall = args.includes('--full-install');
+  // Naming --full-install alone runs every figure plus the install; with ids, only those.
+  const only = args.filter((arg) => !arg.startsWith('--'));
   const scratch = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
   const started = new Date();
+  const { lab, problem } = labFiles();
+  const releaseLab = lab ? holdLab(lab.labDir) : undefined;
   try {
-    const { lab, problem } = labFiles();
-    const context: BenchContext = { scratch, ...(lab && { lab }), ...(problem && { labProblem: problem }) };
-    const figures = FIGURES.filter((figure) => only.length === 0 || only.includes(figure.id)).map((figure) =>
-      runFigure(figure, context),
-    );
+    const context: BenchContext = { scratch, fullInstall, ...(lab && { lab }), ...(problem && { labProblem: problem }) };
+    const figures: FigureResult[] = [];
+    for (const figure of FIGURES) {
+      const ids = figure.kind === 'sampled' ? [figure.id, ...figure.rows] : [figure.id];
+      if (only.length > 0 && !ids.some((id) => only.includes(id))) continue;
+      figures.push(...(await runAny(figure, context)));
+    }
 
     const report = {
       date: started.toISOString(),
@@ -398,8 +583,9 @@ function main(): void {
         `node ${report.machine.node}; results in ${latest}\n`,
     );
   } finally {
+    releaseLab?.();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-main();
+await main();
