@@ -1,7 +1,7 @@
 import { isFactError, type Disk } from '../api/inventory';
 import { AUTO, type WipeConsent } from '../api/site';
 import { Thresholds } from './catalogue';
-import { formatBytes } from './format';
+import { formatBytes } from '../api/units';
 import { finding, reachedNodes, type Check, type CheckContext, type NodeState } from './types';
 
 /**

@@ -1,6 +1,6 @@
 import { isFactError } from '../api/inventory';
 import { Thresholds } from './catalogue';
-import { formatBytes, formatMs } from './format';
+import { formatBytes, formatMs } from '../api/units';
 import { finding, reachedNodes, type Check } from './types';
 
 /** Host checks: OS, CPU, memory, names and clocks (PRODUCT.md "Host"). */

@@ -3,7 +3,7 @@ import { AUTO, parseCidr } from '../api/site';
 import type { WireProbeResult } from '../network/wire-probe';
 import { managementNicFor } from '../network/candidates';
 import { Thresholds } from './catalogue';
-import { formatMbps, formatMs } from './format';
+import { formatSpeed, formatMs } from '../api/units';
 import { finding, reachedNodes, type Check, type CheckContext } from './types';
 import { cidrContains, choosePrivateSubnet } from './subnets';
 
@@ -239,16 +239,16 @@ export const netSpeedLow: Check = {
       ];
     const speed = Math.min(...(speeds as number[]));
     if (speed < Thresholds.privateLinkFailMbps)
-      return [finding('net.speed-low', 'fail', `The private link runs at ${formatMbps(speed)}.`)];
+      return [finding('net.speed-low', 'fail', `The private link runs at ${formatSpeed(speed)}.`)];
     if (speed < Thresholds.privateLinkWarnMbps)
       return [
         finding(
           'net.speed-low',
           'warn',
-          `The private link runs at ${formatMbps(speed)}; 10 Gb/s is recommended.`,
+          `The private link runs at ${formatSpeed(speed)}; 10 Gb/s is recommended.`,
         ),
       ];
-    return [finding('net.speed-low', 'pass', `The private link runs at ${formatMbps(speed)}.`)];
+    return [finding('net.speed-low', 'pass', `The private link runs at ${formatSpeed(speed)}.`)];
   },
 };
 

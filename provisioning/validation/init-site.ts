@@ -1,7 +1,7 @@
 import { LockstepError } from '../api/errors';
 import type { Secrets } from '../api/endpoint';
 import { parseCidr, type ResolvedSite, type SiteFileInput, type DiscoveredSite } from '../api/site';
-import { formatBytes, formatMbps } from '../checks/format';
+import { formatBytes, formatSpeed } from '../api/units';
 import { derivePairFacts } from '../engine/pair-facts';
 import type { PairFacts } from '../engine/types';
 import { applyDiscovered, resolveSite } from '../site/resolve';
@@ -108,7 +108,7 @@ function notesFor(pair: PairFacts, report: ValidationReport, labels: readonly st
     'nodes[1].name': `host name reported by ${b}`,
     'network.management': `the NICs carrying this SSH session: ${pair.management.a.nic} (${pair.management.a.address}) and ${pair.management.b.nic} (${pair.management.b.address})`,
     'network.private': link
-      ? `private link ${link.a.nic} ↔ ${link.b.nic}: cabled directly, found by probing the wire${wire?.privateLink?.carrierConfirmed ? ' and confirmed by the carrier test' : ''}${wire?.privateLink?.speedMbps ? ` (${formatMbps(wire.privateLink.speedMbps)})` : ''}; addresses ${link.a.address} and ${link.b.address}`
+      ? `private link ${link.a.nic} ↔ ${link.b.nic}: cabled directly, found by probing the wire${wire?.privateLink?.carrierConfirmed ? ' and confirmed by the carrier test' : ''}${wire?.privateLink?.speedMbps ? ` (${formatSpeed(wire.privateLink.speedMbps)})` : ''}; addresses ${link.a.address} and ${link.b.address}`
       : 'no direct cable was found between the servers: connect a free NIC of each with a direct cable, then run init again',
     'network.private.subnet': 'a /30 that no address or route on either server uses',
     'network.business':

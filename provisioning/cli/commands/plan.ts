@@ -2,14 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ExitCode, LockstepError } from '../../api/errors';
 import type { Secrets } from '../../api/endpoint';
-import type { NodeKey, ResolvedSite } from '../../api/site';
+import type { NodeKey } from '../../api/site';
 import { unfinishedRun, runsDir } from '../../engine/journal';
-import { openSession, type OpenedSession } from '../../engine/open-session';
+import { openPairSession as openEnginePairSession, type PairSession } from '../../engine/pair-session';
 import { makePlan } from '../../engine/plan';
-import type { Step } from '../../engine/types';
-import { recipeSteps, type RecipeOptions } from '../../recipes';
 import { loadSiteFile } from '../../site/load';
-import { connect } from '../../ssh/connect';
 import { defaultKnownHostsPath } from '../../util/paths';
 import { action, type ActionContext } from '../action';
 import { printJson, printNote } from '../output';
@@ -74,14 +71,7 @@ export function allowChecksOption(): Option {
   );
 }
 
-/** An open session on the site's pair, with the install steps, for plan and apply. */
-export interface PairSession {
-  readonly pair: OpenedSession;
-  readonly steps: readonly Step[];
-  readonly site: ResolvedSite;
-}
-
-/** Loads the site (`-c`), asks for passwords, connects, validates and decides the pair facts. */
+/** Loads the site (`-c`), asks for passwords, then opens the pair session (`engine/pair-session`). */
 export async function openPairSession(context: ActionContext, allowChecks: string | undefined): Promise<PairSession> {
   const { options, signal } = context;
   if (!options.config)
@@ -97,7 +87,6 @@ export async function openPairSession(context: ActionContext, allowChecks: strin
   const password = site.ssh.identityFile ? await sshPassword(site.ssh.user, hosts, { ask: false }) : await sshPassword(site.ssh.user, hosts, { ask });
   const sudo = site.ssh.user === 'root' ? undefined : await sudoPassword(site.ssh.user, hosts, { ask });
   const secrets: Secrets = { ...(password && { password }), ...(sudo && { sudoPassword: sudo }) };
-  const knownHostsPath = options.knownHosts ?? defaultKnownHostsPath();
   const bmcPasswords = await Promise.all(
     site.nodes.map(async (node, index) => {
       const source = node.bmc?.password;
@@ -108,50 +97,15 @@ export async function openPairSession(context: ActionContext, allowChecks: strin
         : process.env[source.env];
     }),
   );
-  const pair = await openSession(site, {
-    knownHostsPath,
+  const opened = await openEnginePairSession(site, {
+    knownHostsPath: options.knownHosts ?? defaultKnownHostsPath(),
     secrets,
-    extraSecrets: bmcPasswords.filter((secret): secret is string => !!secret),
+    bmcPasswords: [bmcPasswords[0], bmcPasswords[1]],
     signal,
     allowChecks: (allowChecks ?? '').split(',').map((id) => id.trim()).filter(Boolean),
     ...(!options.json && { progress: (message: string) => printNote(`… ${message}`) }),
   });
-  for (const finding of pair.allowed)
+  for (const finding of opened.pair.allowed)
     printNote(`note: going on past ${finding.id}${finding.node ? ` on ${finding.node}` : ''} (--allow-checks): ${finding.message}`);
-  const login = { user: site.ssh.user, ...(site.ssh.identityFile && { identityFile: site.ssh.identityFile }) };
-  const recipeOptions: RecipeOptions = {
-    freshConnection: (node, nodeSignal) => {
-      const target = site.nodes[node === 'a' ? 0 : 1];
-      return connect(
-        { endpoint: { host: target.address, port: target.port }, login, secrets, knownHostsPath },
-        { label: target.address, signal: nodeSignal },
-      );
-    },
-    bmcPassword: async (node) => {
-      const secret = bmcPasswords[node === 'a' ? 0 : 1];
-      if (!secret)
-        throw new LockstepError({
-          code: 'config',
-          field: `nodes[${node === 'a' ? 0 : 1}].bmc.password`,
-          message: `No BMC password for node ${node}.`,
-          remedy: `Export the environment variable the site file names (default LOCKSTEP_BMC_${node.toUpperCase()}_PASSWORD), or use password: prompt on a terminal.`,
-        });
-      return secret;
-    },
-    ...(site.quorum !== 'two_node' && {
-      witnessConnection: (witnessSignal: AbortSignal) => {
-        const witness = (site.quorum as Exclude<ResolvedSite['quorum'], 'two_node'>).witness;
-        return connect(
-          {
-            endpoint: { host: witness.address, port: witness.port },
-            login: { ...login, user: witness.user },
-            secrets,
-            knownHostsPath,
-          },
-          { label: witness.address, signal: witnessSignal },
-        );
-      },
-    }),
-  };
-  return { pair, steps: recipeSteps(recipeOptions), site };
+  return opened;
 }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, LockstepError } from '../../api/errors';
 import { Catalogue } from '../../checks/catalogue';
-import { formatBytes } from '../../checks/format';
+import { formatBytes } from '../../api/units';
 import { areaOf } from '../../checks/registry';
 import { validatePair } from '../../validation/validate';
 import { action, type ActionContext } from '../action';

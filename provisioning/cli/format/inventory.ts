@@ -4,7 +4,7 @@
  */
 import { isFactError, type Disk, type FactError, type Inventory, type Nic } from '../../api/inventory';
 import { renderTable, type TableRow, type TableSection } from './table';
-import { formatBytes, formatSpeed } from './units';
+import { formatBytes, formatSpeed } from '../../api/units';
 
 /** One column: a server and its inventory, or why it could not be read. */
 export interface ProbedNode {

@@ -4,7 +4,7 @@
  * Pure, so it is tested without a pair.
  */
 import type { Alert, PairLevel, PairState } from '../../api/monitor';
-import { formatBytes } from './units';
+import { formatBytes } from '../../api/units';
 
 const LEVEL_TEXT: Record<PairLevel, string> = {
   protected: 'PROTECTED',

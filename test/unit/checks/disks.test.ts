@@ -48,8 +48,8 @@ describe('disk.none-available', () => {
       severity: 'pass',
       node: LAB.a,
       words: [
-        '/dev/sdd (1.0 GiB, LS-SPARE-HDD LSHDD0003)',
-        '/dev/nvme0n1 (1.0 GiB, QEMU NVMe Ctrl LSNVME0000)',
+        '/dev/sdd (1 GiB, LS-SPARE-HDD LSHDD0003)',
+        '/dev/nvme0n1 (1 GiB, QEMU NVMe Ctrl LSNVME0000)',
       ],
     });
   });
@@ -199,7 +199,7 @@ describe('disk.too-small', () => {
       id: 'disk.too-small',
       severity: 'fail',
       node: LAB.b,
-      words: ['The pool would be 2.0 GiB', 'at least 10.0 GiB'],
+      words: ['The pool would be 2 GiB', 'at least 10 GiB'],
     });
   });
 

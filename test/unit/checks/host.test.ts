@@ -296,7 +296,7 @@ describe('mem.insufficient', () => {
       id: 'mem.insufficient',
       severity: 'warn',
       node: LAB.a,
-      words: ['6.0 GiB of memory', '8.0 GiB or more is recommended'],
+      words: ['6 GiB of memory', '8 GiB or more is recommended'],
     });
   });
 
@@ -306,7 +306,7 @@ describe('mem.insufficient', () => {
       id: 'mem.insufficient',
       severity: 'fail',
       node: LAB.b,
-      words: ['706 MiB of memory', 'at least 4.0 GiB'],
+      words: ['706 MiB of memory', 'at least 4 GiB'],
     });
   });
 
@@ -342,7 +342,7 @@ describe('mem.mismatch', () => {
     expectOne(run(memMismatch, context), {
       id: 'mem.mismatch',
       severity: 'warn',
-      words: ['23.5 GiB on 10.211.0.11', '16.0 GiB on 10.211.0.12', 'only 16.0 GiB is usable'],
+      words: ['23.5 GiB on 10.211.0.11', '16 GiB on 10.211.0.12', 'only 16 GiB is usable'],
     });
   });
 });

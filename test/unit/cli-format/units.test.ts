@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatSpeed } from '../../../provisioning/cli/format/units';
+import { formatBytes, formatSpeed } from '../../../provisioning/api/units';
 
 describe('formatBytes', () => {
   it('uses binary units like lsblk', () => {

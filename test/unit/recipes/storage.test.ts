@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PairFacts } from '../../../provisioning/engine/types';
-import { decidePool, dom0MemoryMiB, libvirtUnit, parsePoolInfo } from '../../../provisioning/recipes/hypervisor';
+import { decidePool, dom0MemoryMiB, libvirtDropInPath, libvirtUnit, parsePoolInfo, renderLibvirtDropIn } from '../../../provisioning/recipes/hypervisor';
 import { decideVolumeGroup, parsePvs, renderDrbdGlobal, renderDrbdResource, renderDrbdTemplate } from '../../../provisioning/recipes/storage';
 
 const pair: PairFacts = {
@@ -44,6 +44,11 @@ describe('hypervisor', () => {
   it('libvirt unit: monolithic libvirtd on bookworm, virtqemud when only that exists', () => {
     expect(libvirtUnit('libvirtd.service enabled enabled\n')).toBe('libvirtd.service');
     expect(libvirtUnit('virtqemud.service enabled enabled\n')).toBe('virtqemud.service');
+  });
+  it('libvirt keeps running: the drop-in clears Debian\'s --timeout 120 (seen exiting on the VM lab)', () => {
+    expect(libvirtDropInPath('libvirtd.service')).toBe('/etc/systemd/system/libvirtd.service.d/lockstep.conf');
+    expect(renderLibvirtDropIn('p', 'libvirtd.service')).toMatch(/\n\[Service\]\nEnvironment=LIBVIRTD_ARGS=\n$/);
+    expect(renderLibvirtDropIn('p', 'virtqemud.service')).toContain('Environment=VIRTQEMUD_ARGS=\n');
   });
   it('storage pool: define, autostart, start; no-op when running', () => {
     expect(decidePool('lockstep', false, { state: null, autostart: false }).kind).toBe('change');

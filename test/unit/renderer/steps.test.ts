@@ -15,9 +15,26 @@ describe('the step rail', () => {
     expect(stateOf('find', fresh)).toBe('available');
     expect(stateOf('trust', fresh)).toBe('locked');
     expect(stateOf('inventory', fresh)).toBe('locked');
-    for (const later of ['roles', 'disks', 'options', 'validate', 'plan', 'install', 'verify', 'console']) {
+    for (const later of ['roles', 'disks', 'options', 'verify']) {
       expect(stateOf(later, fresh)).toBe('unbuilt');
     }
+    for (const locked of ['validate', 'plan', 'install', 'console']) {
+      expect(stateOf(locked, fresh)).toBe('locked');
+    }
+  });
+
+  it('opens Validate on a site file with both servers trusted, then Plan and Install as each passes', () => {
+    const trusted: Progress = { ...fresh, current: 'inventory', selectedCount: 2, trustedCount: 2, inventoryRead: true };
+    expect(stateOf('validate', trusted)).toBe('locked');
+    expect(stateOf('console', trusted)).toBe('locked');
+    const withSite: Progress = { ...trusted, siteKnown: true };
+    expect(stateOf('validate', withSite)).toBe('available');
+    expect(stateOf('console', withSite)).toBe('available');
+    expect(stateOf('plan', withSite)).toBe('locked');
+    expect(stateOf('plan', { ...withSite, validationPassed: true })).toBe('available');
+    expect(stateOf('validate', { ...withSite, validationPassed: true })).toBe('done');
+    expect(stateOf('install', { ...withSite, validationPassed: true })).toBe('locked');
+    expect(stateOf('install', { ...withSite, validationPassed: true, planMade: true })).toBe('available');
   });
 
   it('unlocks trust with two servers and inventory when both are trusted', () => {

@@ -1,4 +1,7 @@
-/** Human sizes and speeds for the CLI (pure). */
+/**
+ * Human sizes, speeds and durations (pure, no Node): the CLI, the checks' messages and
+ * the renderer all say a number the same way.
+ */
 
 const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
@@ -21,4 +24,10 @@ export function formatSpeed(megabits: number | null): string {
   if (megabits < 1000) return `${megabits} Mb/s`;
   const gigabits = megabits / 1000;
   return `${Number.isInteger(gigabits) ? gigabits : gigabits.toFixed(1)} Gb/s`;
+}
+
+/** A short duration: `0.07 ms`, `12 ms`, `1.5 s`. */
+export function formatMs(ms: number): string {
+  if (Math.abs(ms) >= 1000) return `${(ms / 1000).toFixed(1)} s`;
+  return ms >= 10 ? `${Math.round(ms)} ms` : `${ms.toFixed(2)} ms`;
 }
