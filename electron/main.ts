@@ -71,7 +71,11 @@ async function createWindow(): Promise<void> {
   });
   registerIpc(ipcMain, service, () => window.webContents.mainFrame);
   const stopForwarding = forwardEvents(ipcMain, service, window.webContents);
-  window.on('closed', stopForwarding);
+  window.on('closed', () => {
+    stopForwarding();
+    // No window, no one to watch for: installs stop at a safe point, watches end.
+    service.close();
+  });
   window.once('ready-to-show', () => window.show());
   await window.loadURL(`${APP_ORIGIN}/index.html`);
 }

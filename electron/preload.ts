@@ -29,6 +29,11 @@ const bridge: LockstepBridge = {
   probe: call('probe'),
   loadSiteFile: call('loadSiteFile'),
   validateSiteField: call('validateSiteField'),
+  validate: call('validate'),
+  plan: call('plan'),
+  apply: call('apply'),
+  cancel: call('cancel'),
+  watchPair: call('watchPair'),
   onEvent(listener) {
     listeners.add(listener);
     // Main queues events until the first subscriber says it is ready.

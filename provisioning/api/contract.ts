@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { PlanSchema, StepFailureSchema, StopPointSchema } from './apply-events';
 import { EndpointSchema, LoginSchema } from './endpoint';
 import { parseEndpoint } from './endpoint-parse';
 import { LockstepError, type ErrorCode, type ErrorInfo } from './errors';
+import { FindingSchema } from './finding';
 import { InventorySchema } from './inventory';
+import { AlertSchema, PairStateSchema } from './monitor';
 import { parseCidr, problemText, validateSiteField } from './site';
 import type { LockstepEvent } from './events';
 
@@ -212,6 +215,74 @@ export function checkDiscoveryTarget(text: string): FieldCheck {
 
 const NoArgs = z.object({}).strict();
 
+/**
+ * The checks the practice lab's containers cannot pass (they share this computer's
+ * kernel: no DRBD module, no disks of their own, usually no nested VT-x). The wizard
+ * offers to go on past exactly these, as `scripts/demo.sh` does with `--allow-checks`.
+ */
+export const LAB_ALLOWED_CHECKS = ['cpu.virt-missing', 'disk.none-available', 'kmod.drbd-unavailable'] as const;
+
+/** The site file a call works on (Start's "Open site file", or the practice lab's). */
+const SitePathSchema = z.string().min(1).max(4096);
+
+/** Check ids, as the catalogue spells them. */
+const CheckIdsSchema = z.array(z.string().regex(/^[a-z]+\.[a-z0-9-]+$/, 'Expected a check id such as disk.none-available.')).max(200);
+
+/** The area a check belongs to (`checks/catalogue.ts`), for grouping. */
+export const CheckAreaSchema = z.enum(['ssh', 'host', 'disks', 'network', 'software', 'safety']);
+export type CheckAreaView = z.infer<typeof CheckAreaSchema>;
+
+/** A finding with its area, as the Validate screen groups it. */
+export const AreaFindingSchema = FindingSchema.extend({ area: CheckAreaSchema });
+export type AreaFinding = z.infer<typeof AreaFindingSchema>;
+
+/** What `validate` returns: the findings, what the pair can host, and whether it may go on. */
+export const ValidateResultSchema = z.object({
+  findings: z.array(AreaFindingSchema),
+  capacity: z.object({
+    poolBytes: z.number().nullable(),
+    vcpus: z.number().nullable(),
+    memoryBytes: z.number().nullable(),
+  }),
+  connectionFailed: z.boolean(),
+  failed: z.boolean(),
+  /** The check ids that were run (`only`), or none for every check. */
+  only: z.array(z.string()),
+});
+export type ValidateResult = z.infer<typeof ValidateResultSchema>;
+
+export const PlanResultSchema = z.object({
+  plan: PlanSchema,
+  /** The `fail` findings accepted through `allowChecks`. */
+  allowed: z.array(FindingSchema),
+});
+export type PlanResult = z.infer<typeof PlanResultSchema>;
+
+/** How an install ended (its events came over the event stream while it ran). */
+export const ApplyResultSchema = z.object({
+  runId: z.string(),
+  journalPath: z.string(),
+  outcome: z.enum(['ok', 'failed', 'cancelled']),
+  counts: z.object({ changed: z.number().int(), noop: z.number().int(), failed: z.number().int() }),
+  stoppedAt: StopPointSchema.nullable(),
+  failure: StepFailureSchema.nullable(),
+});
+export type ApplyResultView = z.infer<typeof ApplyResultSchema>;
+
+/** The console's first picture: the pair now and the alerts kept on disk. */
+export const WatchResultSchema = z.object({
+  state: PairStateSchema,
+  recentAlerts: z.array(AlertSchema),
+});
+export type WatchResult = z.infer<typeof WatchResultSchema>;
+
+/** The arguments every site-file call shares. */
+const siteCall = {
+  sitePath: SitePathSchema,
+  secrets: SecretsSchema.optional(),
+  operationId: OperationIdSchema.optional(),
+};
+
 /** Every call of the contract: its argument and result schemas. */
 export const calls = {
   appInfo: { args: NoArgs, result: AppInfoSchema },
@@ -257,6 +328,36 @@ export const calls = {
   validateSiteField: {
     args: z.object({ field: z.string().min(1).max(200), value: z.unknown() }).strict(),
     result: FieldCheckSchema,
+  },
+  /** Step 8: every check (or `only` these) on both servers; changes nothing. */
+  validate: {
+    args: z.object({ ...siteCall, only: CheckIdsSchema.optional() }).strict(),
+    result: ValidateResultSchema,
+  },
+  /** Step 9: what apply would change on each server; changes nothing. */
+  plan: {
+    args: z.object({ ...siteCall, allowChecks: CheckIdsSchema.optional() }).strict(),
+    result: PlanResultSchema,
+  },
+  /** Step 10: the install; its `ApplyEvent`s stream as `apply` events with this operation id. */
+  apply: {
+    args: z.object({ ...siteCall, operationId: OperationIdSchema, allowChecks: CheckIdsSchema.optional() }).strict(),
+    result: ApplyResultSchema,
+  },
+  /** Cancels a running call (apply, plan, validate, a watch) at its next safe point. */
+  cancel: {
+    args: z.object({ operationId: OperationIdSchema }).strict(),
+    result: z.object({ cancelled: z.boolean() }),
+  },
+  /**
+   * Step 12: starts watching the pair; returns its state now, then streams `monitor`
+   * events with this operation id until `cancel` (one watch at a time: a new one ends the last).
+   */
+  watchPair: {
+    args: z
+      .object({ ...siteCall, operationId: OperationIdSchema, intervalSeconds: z.number().int().min(1).max(3600).optional() })
+      .strict(),
+    result: WatchResultSchema,
   },
 } as const;
 

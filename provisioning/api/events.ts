@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ApplyEventSchema } from './apply-events';
 import { DiscoveryRowSchema, ErrorInfoSchema, OperationIdSchema } from './contract';
+import { MonitorEventSchema } from './monitor';
 
 /**
  * One stream of events flows from the engine to every UI: progress of long calls,
@@ -30,6 +32,10 @@ export const LockstepEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('discoveryResult'), ...base, row: DiscoveryRowSchema }),
   /** A step of `lab up` / `lab down`. */
   z.object({ type: z.literal('labProgress'), ...base, message: z.string() }),
+  /** One event of a running install (`apply`), exactly as the journal stores it. */
+  z.object({ type: z.literal('apply'), ...base, event: ApplyEventSchema }),
+  /** A new pair state or an alert from a console watch (`watchPair`). */
+  z.object({ type: z.literal('monitor'), ...base, event: MonitorEventSchema }),
   /** A long call ended (its result comes back through the call itself). */
   z.object({
     type: z.literal('operationFinished'),

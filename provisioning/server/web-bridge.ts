@@ -211,6 +211,8 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     token,
     close: () =>
       new Promise<void>((resolveClose) => {
+        // Closing the door ends what it started: installs stop at a safe point, watches end.
+        options.service.close();
         for (const stream of streams) stream.end();
         server.close(() => resolveClose());
         server.closeAllConnections();

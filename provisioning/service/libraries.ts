@@ -1,4 +1,16 @@
-import type { Endpoint } from '../api/endpoint';
+import type { ApplyEvent, Plan } from '../api/apply-events';
+import type { AreaFinding, ValidateResult } from '../api/contract';
+import type { Endpoint, Secrets } from '../api/endpoint';
+import type { Finding } from '../api/finding';
+import type { Alert, MonitorEvent, PairState } from '../api/monitor';
+import { areaOf } from '../checks/registry';
+import { applySteps, type ApplyResult } from '../engine/apply';
+import { runsDir, unfinishedRun } from '../engine/journal';
+import { openPairSession } from '../engine/pair-session';
+import { makePlan } from '../engine/plan';
+import { eventLogPath, readRecentAlerts } from '../monitor/event-log';
+import { PairMonitor } from '../monitor/monitor';
+import { validatePair } from '../validation/validate';
 import type { Inventory } from '../api/inventory';
 import { readHostKey, type HostKeyInfo } from '../discovery/host-key';
 import { scan, type DiscoveryRow as ScanRow } from '../discovery/scan';
@@ -33,6 +45,31 @@ export interface EngineLibraries {
   probe(target: ConnectTarget, signal?: AbortSignal): Promise<Inventory>;
   /** Reads and resolves a site file (defaults filled in); `config` errors name the field. */
   loadSiteFile(path: string): Promise<Record<string, unknown>>;
+  /** Validates the pair of a site file (step 8): every check, or `only` these. */
+  validate(sitePath: string, options: PairCallOptions & { only?: readonly string[] }): Promise<Omit<ValidateResult, 'only'>>;
+  /** Opens the pair (validation must pass but for `allowChecks`) and plans (step 9). */
+  plan(sitePath: string, options: PairCallOptions & { allowChecks: readonly string[] }): Promise<{ plan: Plan; allowed: Finding[] }>;
+  /** Opens the pair and applies (step 10), handing every event to `onEvent`. */
+  apply(
+    sitePath: string,
+    options: PairCallOptions & { allowChecks: readonly string[]; onEvent: (event: ApplyEvent) => void },
+  ): Promise<ApplyResult>;
+  /**
+   * Opens a monitor of the pair (step 12): resolves with the first state and the
+   * recent alerts; then `onEvent` gets every change until the signal aborts.
+   */
+  watch(
+    sitePath: string,
+    options: PairCallOptions & { intervalMs: number; onEvent: (event: MonitorEvent) => void },
+  ): Promise<{ state: PairState; recentAlerts: Alert[]; running: Promise<void> }>;
+}
+
+/** What every call on a site's pair needs besides the site. */
+export interface PairCallOptions {
+  readonly knownHostsPath: string;
+  readonly secrets: Secrets;
+  readonly signal: AbortSignal;
+  readonly progress?: (message: string) => void;
 }
 
 /** The real engine. */
@@ -58,4 +95,70 @@ export const realLibraries: EngineLibraries = {
     }
   },
   loadSiteFile: async (path) => ({ ...loadSiteFile(path).site }),
+  async validate(sitePath, options) {
+    const { site } = loadSiteFile(sitePath);
+    const report = await validatePair(site, {
+      knownHostsPath: options.knownHostsPath,
+      secrets: options.secrets,
+      signal: options.signal,
+      ...(options.progress && { progress: options.progress }),
+      ...(options.only && { only: options.only }),
+    });
+    return {
+      findings: report.findings.map((finding): AreaFinding => ({ ...finding, area: areaOf(finding) })),
+      capacity: report.capacity,
+      connectionFailed: report.connectionFailed,
+      failed: report.failed,
+    };
+  },
+  async plan(sitePath, options) {
+    const { site } = loadSiteFile(sitePath);
+    const opened = await openPairSession(site, options);
+    try {
+      const plan = await makePlan(opened.steps, opened.pair.session, {
+        signal: options.signal,
+        previousRun: unfinishedRun(runsDir(site.name)),
+      });
+      return { plan, allowed: [...opened.pair.allowed] };
+    } finally {
+      await opened.pair.close();
+    }
+  },
+  async apply(sitePath, options) {
+    const { site } = loadSiteFile(sitePath);
+    const opened = await openPairSession(site, options);
+    try {
+      return await applySteps({
+        steps: opened.steps,
+        session: opened.pair.session,
+        signal: options.signal,
+        onEvent: options.onEvent,
+      });
+    } finally {
+      await opened.pair.close();
+    }
+  },
+  async watch(sitePath, options) {
+    const { site } = loadSiteFile(sitePath);
+    const monitor = new PairMonitor({
+      site,
+      knownHostsPath: options.knownHostsPath,
+      secrets: options.secrets,
+      signal: options.signal,
+      intervalMs: options.intervalMs,
+    });
+    try {
+      await monitor.open();
+      const { state } = await monitor.poll();
+      const recentAlerts = readRecentAlerts(eventLogPath(site.name), 20);
+      const running = monitor
+        .watch(options.onEvent)
+        .catch(() => undefined)
+        .finally(() => monitor.close());
+      return { state, recentAlerts, running };
+    } catch (error) {
+      await monitor.close();
+      throw error;
+    }
+  },
 };

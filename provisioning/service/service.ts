@@ -36,6 +36,8 @@ export interface ServiceOptions {
 export interface LockstepService {
   readonly api: LockstepApi;
   readonly events: EventHub;
+  /** Cancels every running call and watch (a door calls it when it closes). */
+  close(): void;
 }
 
 /**
@@ -48,6 +50,28 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
   const knownHostsPath = options.knownHostsPath ?? defaultKnownHostsPath();
   const events = new EventHub();
   const emit = (event: LockstepEvent): void => events.emit(event);
+
+  /** Running calls that can be cancelled, by operation id. */
+  const running = new Map<string, AbortController>();
+  /** The one console watch (a new one ends the last). */
+  let watchId: string | undefined;
+
+  /** Runs a cancellable call: its controller is found by `cancel` under the operation id. */
+  async function cancellable<T>(id: string, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    running.get(id)?.abort();
+    running.set(id, controller);
+    try {
+      return await body(controller.signal);
+    } finally {
+      if (running.get(id) === controller) running.delete(id);
+    }
+  }
+
+  const progressOf =
+    (id: string, call: string) =>
+    (message: string): void =>
+      emit({ type: 'progress', operationId: id, at: now(), call, message });
 
   /** Runs a long call, announcing its end on the event stream with the same id. */
   async function operation<T>(
@@ -255,9 +279,98 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
     async validateSiteField(args) {
       return checkSiteField(args.field, args.value);
     },
+
+    validate: (args) =>
+      operation('validate', args.operationId, (id) =>
+        cancellable(id, async (signal) => {
+          const report = await libraries.validate(args.sitePath, {
+            knownHostsPath,
+            secrets: args.secrets ?? {},
+            signal,
+            progress: progressOf(id, 'validate'),
+            ...(args.only && args.only.length > 0 && { only: args.only }),
+          });
+          return { ...report, only: args.only ?? [] };
+        }),
+      ),
+
+    plan: (args) =>
+      operation('plan', args.operationId, (id) =>
+        cancellable(id, (signal) =>
+          libraries.plan(args.sitePath, {
+            knownHostsPath,
+            secrets: args.secrets ?? {},
+            signal,
+            allowChecks: args.allowChecks ?? [],
+            progress: progressOf(id, 'plan'),
+          }),
+        ),
+      ),
+
+    apply: (args) =>
+      operation('apply', args.operationId, (id) =>
+        cancellable(id, async (signal) => {
+          const result = await libraries.apply(args.sitePath, {
+            knownHostsPath,
+            secrets: args.secrets ?? {},
+            signal,
+            allowChecks: args.allowChecks ?? [],
+            progress: progressOf(id, 'apply'),
+            onEvent: (event) => emit({ type: 'apply', operationId: id, at: now(), event }),
+          });
+          return {
+            runId: result.runId,
+            journalPath: result.journalPath,
+            outcome: result.outcome,
+            counts: result.counts,
+            stoppedAt: result.stoppedAt,
+            failure: result.failure,
+          };
+        }),
+      ),
+
+    async cancel(args) {
+      const controller = running.get(args.operationId);
+      if (!controller) return { cancelled: false };
+      controller.abort();
+      running.delete(args.operationId);
+      if (watchId === args.operationId) watchId = undefined;
+      return { cancelled: true };
+    },
+
+    async watchPair(args) {
+      const id = args.operationId;
+      if (watchId && watchId !== id) running.get(watchId)?.abort();
+      watchId = id;
+      const controller = new AbortController();
+      running.get(id)?.abort();
+      running.set(id, controller);
+      try {
+        const first = await libraries.watch(args.sitePath, {
+          knownHostsPath,
+          secrets: args.secrets ?? {},
+          signal: controller.signal,
+          intervalMs: (args.intervalSeconds ?? 5) * 1000,
+          onEvent: (event) => emit({ type: 'monitor', operationId: id, at: now(), event }),
+        });
+        void first.running.finally(() => {
+          if (running.get(id) === controller) running.delete(id);
+        });
+        return { state: first.state, recentAlerts: first.recentAlerts };
+      } catch (error) {
+        if (running.get(id) === controller) running.delete(id);
+        throw error;
+      }
+    },
   } satisfies { [N in keyof LockstepApi]: (args: ParsedArgs<N>) => Promise<CallResult<N>> };
 
-  return { api, events };
+  const close = (): void => {
+    for (const controller of running.values()) controller.abort();
+    running.clear();
+    watchId = undefined;
+  };
+
+  return { api, events, close };
 }
 
 /** Whether a discovered key is the one pinned for its address (rows carry fingerprints, not key blobs). */

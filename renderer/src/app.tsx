@@ -1,10 +1,14 @@
 import { AppShell, Badge, Group, Text, Title } from '@mantine/core';
 import { useEffect, useRef } from 'react';
 import { StepRail } from './components/step-rail';
+import { ConsoleScreen } from './screens/console-screen';
 import { FindServersScreen } from './screens/find-servers-screen';
+import { InstallScreen } from './screens/install-screen';
+import { PlanScreen } from './screens/plan-screen';
 import { InventoryScreen } from './screens/inventory-screen';
 import { StartScreen } from './screens/start-screen';
 import { TrustScreen } from './screens/trust-screen';
+import { ValidateScreen } from './screens/validate-screen';
 import { useWizard } from './store/store-context';
 import type { StepId } from './steps';
 
@@ -70,6 +74,14 @@ function Screen({ step }: { step: StepId }) {
       return <TrustScreen />;
     case 'inventory':
       return <InventoryScreen />;
+    case 'validate':
+      return <ValidateScreen />;
+    case 'plan':
+      return <PlanScreen />;
+    case 'install':
+      return <InstallScreen />;
+    case 'console':
+      return <ConsoleScreen />;
     default:
       return <StartScreen />;
   }

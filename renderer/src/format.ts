@@ -122,3 +122,14 @@ export function formatSpeed(mbps: number | null): string {
 export function diskUseText(disk: { inUse: readonly { detail: string }[] }): string {
   return disk.inUse.map((use) => use.detail).join('; ');
 }
+
+/** Uptime: `3 d 4 h`, `5 h 12 min`, `42 min`; an em dash when unknown. */
+export function formatUptime(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  const days = Math.floor(hours / 24);
+  if (days > 0) return `${days} d ${hours % 24} h`;
+  if (hours > 0) return `${hours} h ${minutes % 60} min`;
+  return `${minutes} min`;
+}

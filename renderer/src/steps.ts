@@ -1,6 +1,8 @@
 /**
  * The steps of the flow (PRODUCT.md "The flow"), in order. Only the steps the engine
  * supports today can be reached; the rest are listed, marked as not yet available.
+ * Validate, Plan and Install work on the opened site file, whose automatic defaults
+ * stand in for Network roles, Disks and Options until those screens exist.
  */
 export type StepId =
   | 'start'
@@ -33,11 +35,11 @@ export const STEPS: readonly StepDefinition[] = [
   { id: 'roles', title: 'Network roles', hint: 'Management, private link', built: false },
   { id: 'disks', title: 'Disks', hint: 'Mirrored storage pool', built: false },
   { id: 'options', title: 'Options', hint: 'Name, fencing, witness', built: false },
-  { id: 'validate', title: 'Validate', hint: 'Every check', built: false },
-  { id: 'plan', title: 'Plan', hint: 'What will change', built: false },
-  { id: 'install', title: 'Install', hint: 'Both servers', built: false },
+  { id: 'validate', title: 'Validate', hint: 'Every check', built: true },
+  { id: 'plan', title: 'Plan', hint: 'What will change', built: true },
+  { id: 'install', title: 'Install', hint: 'Both servers', built: true },
   { id: 'verify', title: 'Verify', hint: 'Prove it works', built: false },
-  { id: 'console', title: 'Console', hint: 'Watch the pair', built: false },
+  { id: 'console', title: 'Console', hint: 'Watch the pair', built: true },
 ];
 
 /** How a step appears in the rail. */
@@ -52,6 +54,14 @@ export interface Progress {
   readonly trustedCount: number;
   /** An inventory was read. */
   readonly inventoryRead: boolean;
+  /** A site file is open (Start's "Open site file", or the practice lab's). */
+  readonly siteKnown?: boolean;
+  /** Validation ran and nothing blocks (but what the user chose to go on past). */
+  readonly validationPassed?: boolean;
+  /** A plan was made. */
+  readonly planMade?: boolean;
+  /** An install ran to its end without failing. */
+  readonly installDone?: boolean;
 }
 
 /** Whether a step can be opened now, and why not. */
@@ -70,6 +80,14 @@ export function lockedReason(step: StepId): string {
       return 'Choose two servers in Find servers first.';
     case 'inventory':
       return 'Trust both servers first.';
+    case 'validate':
+      return 'Open a site file (or use the practice lab) and trust both servers first.';
+    case 'plan':
+      return 'Validation must pass first.';
+    case 'install':
+      return 'Make the plan first.';
+    case 'console':
+      return 'Open a site file or use the practice lab first.';
     default:
       return 'Not yet available in this version.';
   }
@@ -84,6 +102,14 @@ function isReachable(step: StepId, progress: Progress): boolean {
       return progress.selectedCount === 2;
     case 'inventory':
       return progress.selectedCount === 2 && progress.trustedCount === 2;
+    case 'validate':
+      return !!progress.siteKnown && progress.selectedCount === 2 && progress.trustedCount === 2;
+    case 'plan':
+      return !!progress.validationPassed;
+    case 'install':
+      return !!progress.validationPassed && !!progress.planMade;
+    case 'console':
+      return !!progress.siteKnown;
     default:
       return false;
   }
@@ -99,6 +125,12 @@ function isDone(step: StepId, progress: Progress): boolean {
       return progress.trustedCount === 2;
     case 'inventory':
       return progress.inventoryRead;
+    case 'validate':
+      return !!progress.validationPassed;
+    case 'plan':
+      return !!progress.planMade;
+    case 'install':
+      return !!progress.installDone;
     default:
       return false;
   }

@@ -22,20 +22,17 @@ test('the Start screen shows the whole flow, and the session token leaves the ad
   await expect(steps.getByRole('button', { name: /^Start/ })).toHaveAttribute('aria-current', 'step');
   await expect(steps.getByRole('button', { name: /^Find servers/ })).toBeEnabled();
   await expect(steps.getByRole('button', { name: /^Connect and trust/ })).toBeDisabled();
-  for (const later of [
-    'Network roles',
-    'Disks',
-    'Options',
-    'Validate',
-    'Plan',
-    'Install',
-    'Verify',
-    'Console',
-  ]) {
+  for (const later of ['Network roles', 'Disks', 'Options', 'Verify']) {
     const button = steps.getByRole('button', { name: new RegExp(`^${later}`) });
     await expect(button).toBeDisabled();
     await expect(button).toHaveAccessibleDescription('Not yet available');
   }
+  // Built, but locked until their step before is done.
+  await expect(steps.getByRole('button', { name: /^Validate/ })).toBeDisabled();
+  await expect(steps.getByRole('button', { name: /^Plan/ })).toHaveAccessibleDescription('Validation must pass first.');
+  await expect(steps.getByRole('button', { name: /^Console/ })).toHaveAccessibleDescription(
+    'Open a site file or use the practice lab first.',
+  );
   await expect(page.getByRole('region', { name: 'Practice lab' })).toBeVisible();
   await expect(page.getByLabel(/^Practice lab status: /)).toBeVisible();
   await screenshot(page, '01-start');

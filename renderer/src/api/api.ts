@@ -50,6 +50,11 @@ export function clientFor(bridge: LockstepBridge): LockstepClient {
     probe: call('probe'),
     loadSiteFile: call('loadSiteFile'),
     validateSiteField: call('validateSiteField'),
+    validate: call('validate'),
+    plan: call('plan'),
+    apply: call('apply'),
+    cancel: call('cancel'),
+    watchPair: call('watchPair'),
     onEvent: (listener) => bridge.onEvent(listener),
   };
 }

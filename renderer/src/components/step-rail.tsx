@@ -1,5 +1,6 @@
 import { Stack, Text, ThemeIcon, UnstyledButton, Group, Divider } from '@mantine/core';
 import { STEPS, lockedReason, stepState, type StepDefinition, type StepState } from '../steps';
+import { validationPassed } from '../store/pair-flow';
 import { useWizard } from '../store/store-context';
 
 /** The left rail: every step of the flow, where the user is, and what is not reachable yet. */
@@ -9,12 +10,20 @@ export function StepRail() {
   const servers = useWizard((state) => state.servers);
   const inventory = useWizard((state) => state.inventory);
   const goTo = useWizard((state) => state.goTo);
+  const siteKnown = useWizard((state) => !!state.sitePath);
+  const passed = useWizard((state) => validationPassed(state));
+  const planMade = useWizard((state) => !!state.planning.result);
+  const installDone = useWizard((state) => state.install.result?.outcome === 'ok');
   const trustedCount = selected.filter((key) => servers[key]?.phase === 'trusted').length;
   const progress = {
     current,
     selectedCount: selected.length,
     trustedCount,
     inventoryRead: !!inventory.nodes,
+    siteKnown,
+    validationPassed: passed,
+    planMade,
+    installDone,
   };
   const built = STEPS.filter((step) => step.built);
   const later = STEPS.filter((step) => !step.built);

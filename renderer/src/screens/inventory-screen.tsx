@@ -1,4 +1,4 @@
-import { Alert, Badge, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import type { ProbeNode } from '../../../provisioning/api/contract';
 import { isFactError, type FactError, type Inventory } from '../../../provisioning/api/inventory';
 import { ErrorNotice } from '../components/error-notice';
@@ -9,6 +9,8 @@ import { useWizard } from '../store/store-context';
 /** Inventory: both servers side by side, read without changing anything on them. */
 export function InventoryScreen() {
   const inventory = useWizard((state) => state.inventory);
+  const sitePath = useWizard((state) => state.sitePath);
+  const goTo = useWizard((state) => state.goTo);
   return (
     <section>
       <ScreenHeader title="Inventory">
@@ -28,6 +30,20 @@ export function InventoryScreen() {
             <NodeColumn key={`${node.endpoint.host}|${node.endpoint.port}`} node={node} />
           ))}
         </SimpleGrid>
+      )}
+      {inventory.nodes && (
+        <Card withBorder padding="lg" mt="lg">
+          <Group justify="space-between">
+            <Text size="sm" c={sitePath ? undefined : 'dimmed'} maw={720}>
+              {sitePath
+                ? 'Next, every check runs on both servers with the site file’s settings (network roles, disks and options take their automatic defaults).'
+                : 'Validation works from a site file: open one on Start, or write one with `lockstep init` for these two servers.'}
+            </Text>
+            <Button disabled={!sitePath} onClick={() => goTo('validate')}>
+              Continue to validate
+            </Button>
+          </Group>
+        </Card>
       )}
     </section>
   );

@@ -11,6 +11,7 @@ import type { ErrorInfo } from '../../../provisioning/api/errors';
 import type { LockstepEvent } from '../../../provisioning/api/events';
 import { errorInfoOf, type LockstepClient } from '../api/api';
 import { endpointKey, splitTargets } from '../format';
+import { initialPairFlow, pairFlowActions, type PairFlowActions, type PairFlowState } from './pair-flow';
 import type { StepId } from '../steps';
 
 /** How the user logs in to both servers. Secrets stay in this memory only. */
@@ -31,7 +32,7 @@ export interface ServerTrust {
   readonly error?: ErrorInfo;
 }
 
-export interface WizardState {
+export interface WizardState extends PairFlowState {
   readonly step: StepId;
   readonly app?: AppInfo;
   /** The pair's name, shown in the header. */
@@ -68,7 +69,7 @@ export interface WizardState {
   };
 }
 
-export interface WizardActions {
+export interface WizardActions extends PairFlowActions {
   init(): Promise<void>;
   goTo(step: StepId): void;
   refreshLab(): Promise<void>;
@@ -85,6 +86,8 @@ export interface WizardActions {
   trust(key: string): Promise<void>;
   readInventory(): Promise<void>;
   handleEvent(event: LockstepEvent): void;
+  /** The secrets typed on "Connect and trust", for calls on the site's pair (memory only). */
+  secrets(): { password?: string; passphrase?: string; sudoPassword?: string } | undefined;
 }
 
 export type WizardStore = StoreApi<WizardState & WizardActions>;
@@ -126,6 +129,18 @@ export function createWizardStore(
       login: initialLogin,
       servers: {},
       inventory: { running: false },
+      ...initialPairFlow,
+      ...pairFlowActions(set, () => get(), client, newId),
+
+      secrets() {
+        const { login } = get();
+        const secrets = {
+          ...(login.method === 'password' && login.password && { password: login.password }),
+          ...(login.method === 'key' && login.passphrase && { passphrase: login.passphrase }),
+          ...(login.sudoPassword && { sudoPassword: login.sudoPassword }),
+        };
+        return Object.keys(secrets).length > 0 ? secrets : undefined;
+      },
 
       async init() {
         try {
@@ -138,6 +153,7 @@ export function createWizardStore(
       },
 
       goTo(step) {
+        if (get().step === 'console' && step !== 'console') void get().stopWatch();
         set({ step });
       },
 
@@ -164,7 +180,11 @@ export function createWizardStore(
       useLab() {
         const status = get().lab.status;
         if (!status) return;
+        if (get().console.operationId) void get().stopWatch();
         set({
+          ...initialPairFlow,
+          sitePath: status.siteFile,
+          siteIsLab: !!status.siteFile,
           pairName: 'lab',
           step: 'find',
           discovery: { input: status.nodes.map((node) => node.address).join(' '), running: false, rows: [] },
@@ -198,7 +218,12 @@ export function createWizardStore(
               ? `${String(node.address)}:${node.port}`
               : String(node.address),
           );
+          if (get().console.operationId) void get().stopWatch();
+          const labSite = get().lab.status?.siteFile;
           set((state) => ({
+            ...initialPairFlow,
+            sitePath: path,
+            siteIsLab: !!labSite && labSite === path,
             siteFile: { ...state.siteFile, loading: false, loaded: path },
             pairName: typeof site.name === 'string' ? site.name : state.pairName,
             discovery: { input: addresses.join(' '), running: false, rows: [] },
@@ -311,11 +336,7 @@ export function createWizardStore(
           .map((key) => servers[key]?.endpoint)
           .filter((endpoint): endpoint is Endpoint => !!endpoint);
         set({ inventory: { running: true }, step: 'inventory' });
-        const secrets = {
-          ...(login.method === 'password' && login.password && { password: login.password }),
-          ...(login.method === 'key' && login.passphrase && { passphrase: login.passphrase }),
-          ...(login.sudoPassword && { sudoPassword: login.sudoPassword }),
-        };
+        const secrets = get().secrets() ?? {};
         try {
           const result = await client.probe({
             nodes,
@@ -346,7 +367,13 @@ export function createWizardStore(
               lab: { ...state.lab, progress: [...state.lab.progress.slice(-49), event.message] },
             }));
             return;
+          case 'apply':
+          case 'monitor':
+            get().handlePairEvent(event);
+            return;
           case 'progress':
+            get().handlePairEvent(event);
+            return;
           case 'log':
           case 'operationFinished':
             return;
