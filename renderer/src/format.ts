@@ -1,4 +1,5 @@
 import type { Endpoint } from '../../provisioning/api/endpoint';
+import { formatBytes as bytesText, formatSpeed as speedText } from '../../provisioning/api/units';
 
 /**
  * Text the UI shows, as small pure functions with their own tests: a number a person
@@ -26,18 +27,10 @@ export function formatRtt(ms: number | null | undefined): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Bytes in binary units as `lsblk`/`free -h` users expect: `512 B`, `1.5 GiB`, `3.6 TiB`. */
+/** Bytes in binary units, as the CLI says them (`512 B`, `1.5 GiB`, `4 TiB`); an em dash when unknown. */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
+  return bytesText(bytes);
 }
 
 /** Elapsed time: `850 ms`, `4.2 s`, `1 min 05 s`. */
@@ -112,10 +105,10 @@ export function cpuSummary(cpu: {
     .join(' · ');
 }
 
-/** Link speed: `1 Gb/s`, `100 Mb/s`, `25 Gb/s`; unknown as "speed unknown". */
+/** A link speed in Mb/s as the CLI says it (`10 Gb/s`, `2.5 Gb/s`); "speed unknown" when not reported. */
 export function formatSpeed(mbps: number | null): string {
   if (mbps === null || mbps <= 0) return 'speed unknown';
-  return mbps >= 1000 ? `${mbps / 1000} Gb/s` : `${mbps} Mb/s`;
+  return speedText(mbps);
 }
 
 /** Why a disk is not free, in the engine's own words. */

@@ -26,7 +26,7 @@ describe('renderer formatting', () => {
     expect(formatRtt(null)).toBe('—');
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GiB');
-    expect(formatBytes(4 * 1024 ** 4)).toBe('4.0 TiB');
+    expect(formatBytes(4 * 1024 ** 4)).toBe('4 TiB');
     expect(formatBytes(500 * 1024 ** 3)).toBe('500 GiB');
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(4200)).toBe('4.2 s');
