@@ -24,12 +24,38 @@ export function decideUnit(unit: string, enabled: string, active: string): Decis
   return { kind: 'change', changes };
 }
 
-async function unitFacts(context: NodeStepContext): Promise<{ unit: string; enabled: string; active: string }> {
+/**
+ * Debian starts libvirtd with `--timeout 120`: idle for two minutes, it exits and waits
+ * on its sockets. Found on the VM lab: it then reads as not running, and the storage pool
+ * it had started came back inactive after the socket restarted it. A hypervisor node keeps
+ * its daemon up, so a drop-in clears the argument (`EnvironmentFile` /etc/default/… still wins).
+ */
+export function libvirtDropInPath(unit: string): string {
+  return `/etc/systemd/system/${unit}.d/lockstep.conf`;
+}
+
+export function renderLibvirtDropIn(pairName: string, unit: string): string {
+  const variable = unit === 'virtqemud.service' ? 'VIRTQEMUD_ARGS' : 'LIBVIRTD_ARGS';
+  return `${marker(pairName)}\n# A hypervisor node keeps its daemon running: no idle exit (Debian's default is --timeout 120).\n[Service]\nEnvironment=${variable}=\n`;
+}
+
+async function unitFacts(context: NodeStepContext): Promise<{ unit: string; enabled: string; active: string; dropIn: boolean; timeout: boolean }> {
   const files = await read(context, command('systemctl', 'list-unit-files', '--no-legend', ...LIBVIRT_UNITS));
   const unit = libvirtUnit(files.stdout);
   const enabled = (await read(context, command('systemctl', 'is-enabled', unit))).stdout.trim();
   const active = (await read(context, command('systemctl', 'is-active', unit))).stdout.trim();
-  return { unit, enabled, active };
+  const dropIn = (await readFile(context, libvirtDropInPath(unit))) === renderLibvirtDropIn(context.pair.pairName, unit);
+  // A daemon started before the drop-in still runs with the timeout.
+  const timeout = active === 'active' && (await read(context, sh`ps -o args= -C ${unit.replace('.service', '')}`)).stdout.includes('--timeout');
+  return { unit, enabled, active, dropIn, timeout };
+}
+
+function decideLibvirt(facts: { unit: string; enabled: string; active: string; dropIn: boolean; timeout: boolean }): Decision {
+  const decision = decideUnit(facts.unit, facts.enabled, facts.active);
+  const changes = decision.kind === 'change' ? [...decision.changes] : [];
+  if (!facts.dropIn) changes.unshift({ summary: `keep ${facts.unit} running (no idle exit)`, commands: [writeCommand(libvirtDropInPath(facts.unit)), 'systemctl daemon-reload'] });
+  if (facts.timeout) changes.push({ summary: `restart ${facts.unit} without its idle timeout`, commands: [command('systemctl', 'restart', facts.unit)] });
+  return changes.length ? { kind: 'change', changes } : decision;
 }
 
 /** `hypervisor.libvirt` (node, kvm). */
@@ -40,18 +66,20 @@ export const libvirtStep: NodeStep = {
   scope: 'node',
   applicable: (site) => site.hypervisor === 'kvm',
   async inspect(context) {
-    const facts = await unitFacts(context);
-    return decideUnit(facts.unit, facts.enabled, facts.active);
+    return decideLibvirt(await unitFacts(context));
   },
   async apply(context) {
     const facts = await unitFacts(context);
+    const fix = 'Read `journalctl -u libvirtd -n 50` on the server.';
+    if (await writeFileIfChanged(context, libvirtDropInPath(facts.unit), renderLibvirtDropIn(context.pair.pairName, facts.unit))) await run(context, 'systemctl daemon-reload', { fix });
     const decision = decideUnit(facts.unit, facts.enabled, facts.active);
-    if (decision.kind === 'noop') return;
-    for (const line of decision.changes.flatMap((change) => change.commands)) await run(context, line, { fix: 'Read `journalctl -u libvirtd -n 50` on the server.' });
+    if (decision.kind === 'change') for (const line of decision.changes.flatMap((change) => change.commands)) await run(context, line, { fix });
+    if (facts.timeout) await run(context, command('systemctl', 'restart', facts.unit), { fix });
   },
   async verify(context) {
     const facts = await unitFacts(context);
     if (facts.active !== 'active') throw notVerified(context.label, `${facts.unit} is ${facts.active}.`, 'Read `journalctl -u libvirtd -n 50` on the server.');
+    if (facts.timeout) throw notVerified(context.label, `${facts.unit} still runs with an idle timeout.`, `Check ${libvirtDropInPath(facts.unit)} and \`systemctl cat ${facts.unit}\`.`);
     const version = await read(context, 'virsh -c qemu:///system version');
     if (version.code !== 0) throw notVerified(context.label, `libvirt does not answer: ${version.stderr.trim()}`, 'Read `journalctl -u libvirtd -n 50` on the server.');
   },
