@@ -72,12 +72,20 @@ export function guestNicName(slot: number): string {
   return `ens${slot}`;
 }
 
-/** Resources per VM (ENVIRONMENT.md: two VMs fit the 2-core, 24 GiB machines with room for other labs). */
-export const VM_MEMORY_MIB = 1536;
+/**
+ * Resources per VM. 4.5 GiB so that the guest's MemTotal (~4.3 GiB) passes
+ * `mem.insufficient` (4 GiB) honestly and `apply` needs no override; QEMU allocates guest
+ * memory lazily, so each VM stays ~1 GB resident (ENVIRONMENT.md: 24 GiB machines).
+ */
+export const VM_MEMORY_MIB = 4608;
 export const VM_CPUS = 1;
 
-/** Sizes of the blank pool disk and of the data disk that holds a filesystem (probing must see it in use). */
-export const POOL_DISK_SIZE = '2G';
+/**
+ * Sizes of the blank pool disk and of the data disk that holds a filesystem (probing must
+ * see it in use). The pool disk is a sparse qcow2: 12 GiB virtual passes `disk.too-small`
+ * (10 GiB) while only what LVM and DRBD write takes space on the host.
+ */
+export const POOL_DISK_SIZE = '12G';
 export const DATA_DISK_SIZE = '1G';
 /** Virtual size of the system disk (the base image is sparse; the overlay grows as used). */
 export const SYSTEM_DISK_SIZE = '8G';

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LockstepError } from '../../api/errors';
 import { defaultKnownHostsPath } from '../../util/paths';
@@ -21,12 +21,13 @@ import {
 } from './constants';
 import { createVmDisks } from './disks';
 import { takeVmLabDown } from './down';
-import { ensureVmImage } from './image';
-import { createVmNetwork } from './network';
+import { cachedVmImage, ensureVmImage } from './image';
+import { createVmNetwork, vmLabHostLinks } from './network';
 import { assertVmLabSupported } from './platform';
-import { chooseAccelerator, guestNics, qemuArgs, startQemu, vmFiles, type Accelerator } from './qemu';
+import { chooseAccelerator, findLabQemus, guestNics, qemuArgs, startQemu, vmFiles, type Accelerator } from './qemu';
 import { buildSeed, seedStaging } from './seed';
-import { vmLabStatus, writeVmLabState } from './status';
+import { readVmLabState, vmLabStatus, writeVmLabState } from './status';
+import { hostLinkExists } from '../network';
 import type { VmLabInfo, VmLabNodeInfo } from './types';
 
 /** Options of `vmLabUp`. */
@@ -121,6 +122,8 @@ async function bringUp(options: VmLabUpOptions): Promise<VmLabUpResult> {
       phases,
     };
   }
+  const restarted = await restartStoppedVms(labDirectory, knownHostsPath, say, started);
+  if (restarted) return restarted;
   if (current.state !== 'down') {
     say(
       `Found a half-built VM lab (${current.leftovers.join(', ') || 'stale state'}); cleaning it up first…`,
@@ -205,4 +208,50 @@ async function bringUp(options: VmLabUpOptions): Promise<VmLabUpResult> {
     await takeVmLabDown({ labDirectory }).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A VM whose QEMU died (a failover test kills it with SIGKILL) while its peer runs: start
+ * that VM again on its own disks, as a server comes back after a power cut, instead of
+ * rebuilding the lab. Only when everything else is intact (state, the other VM, the host
+ * network, the stopped VM's disks and seed, the image); otherwise undefined.
+ */
+async function restartStoppedVms(
+  labDirectory: string,
+  knownHostsPath: string,
+  say: ProgressReporter,
+  started: number,
+): Promise<VmLabUpResult | undefined> {
+  const state = readVmLabState(labDirectory);
+  const image = cachedVmImage();
+  if (!state || !image || image.dir !== state.info.image) return undefined;
+  const running = VM_LAB_NODES.filter((node) => findLabQemus(node).length > 0);
+  const stopped = VM_LAB_NODES.filter((node) => !running.includes(node));
+  if (running.length === 0 || stopped.length === 0) return undefined;
+  if (!vmLabHostLinks().every((link) => hostLinkExists(link))) return undefined;
+  const intact = (node: VmNodeSpec): boolean => {
+    const files = vmFiles(labDirectory, node);
+    return [files.system, files.pool, files.data, files.seed].every((file) => existsSync(file));
+  };
+  if (!stopped.every(intact)) return undefined;
+  const [nodeA, nodeB] = VM_LAB_NODES;
+  if (!nodeA || !nodeB) return undefined;
+  const pids = new Map(state.nodes.map((entry) => [entry.name, entry.pid]));
+  const booted = stopped.map((node) => {
+    say(`Restarting ${node.hostname}: its QEMU had stopped; its disks are kept (like a power cut)…`);
+    const files = vmFiles(labDirectory, node);
+    // Its own sockets are stale; the peer's chardev reconnects to the new monitor by itself.
+    for (const socket of [files.qmp, files.cableMonitor, files.cableEnd]) rmSync(socket, { force: true });
+    const peer = node === nodeA ? nodeB : nodeA;
+    const pid = startQemu(qemuArgs(node, files, vmFiles(labDirectory, peer), image, state.info.accelerator), files.consoleLog);
+    pids.set(node.name, pid);
+    return { node, files, pid };
+  });
+  writeVmLabState(labDirectory, { ...state, nodes: VM_LAB_NODES.map((node) => ({ name: node.name, pid: pids.get(node.name) ?? 0 })) });
+  await Promise.all(
+    booted.map(({ node, files, pid }) => waitForSsh(node, LAB_SSH_PORT, pid, files.consoleLog, bootTimeoutMs(state.info.accelerator))),
+  );
+  pinRunningVmLab(knownHostsPath, labDirectory);
+  say(`${stopped.map((node) => node.hostname).join(', ')} answer${stopped.length === 1 ? 's' : ''} SSH again (${Math.round((Date.now() - started) / 100) / 10} s).`);
+  return { info: { ...state.info, knownHostsPath }, reused: false, elapsedMs: Date.now() - started, phases: {} };
 }
