@@ -6,6 +6,7 @@ import {
   applyOnce,
   applyUntil,
   completedSteps,
+  changedSteps,
   lastEvent,
   managedFiles,
   parseEvents,
@@ -31,6 +32,7 @@ describe.skipIf(!lab)(
       expect(run.code, run.stderr).toBe(0);
       const again = await applyOnce(harness!);
       expect(again.code, again.stderr).toBe(0);
+      expect(changedSteps(again.stdout)).toEqual([]);
       expect(lastEvent(again.stdout)).toMatchObject({ type: 'run-finished', counts: { changed: 0 } });
     };
 
@@ -70,6 +72,7 @@ describe.skipIf(!lab)(
               previousRun: { ending: 'interrupted' },
             });
           const again = await applyOnce(harness!);
+          expect(changedSteps(again.stdout)).toEqual([]);
           expect(lastEvent(again.stdout)).toMatchObject({ type: 'run-finished', counts: { changed: 0 } });
           expect(await managedFiles('a')).toEqual(clean!.a);
           expect(await managedFiles('b')).toEqual(clean!.b);

@@ -61,6 +61,15 @@ export function parseEvents(stdout: string): ApplyEvent[] {
     .map((line) => JSON.parse(line) as ApplyEvent);
 }
 
+/** The steps a run changed, as `id on target: what was done`, for assertions that name them. */
+export function changedSteps(stdout: string): string[] {
+  return parseEvents(stdout).flatMap((event) =>
+    event.type === 'step-finished' && event.outcome === 'changed'
+      ? [`${event.step} on ${event.target}: ${(event.changes ?? []).join('; ')}`]
+      : [],
+  );
+}
+
 export function lastEvent(stdout: string): ApplyEvent | undefined {
   return parseEvents(stdout).at(-1);
 }

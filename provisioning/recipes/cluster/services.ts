@@ -17,7 +17,7 @@ export interface ServiceState {
 
 export interface ClusterServiceFacts {
   readonly units: readonly ServiceState[];
-  /** Epoch seconds corosync entered "active" (null: not running). */
+  /** Epoch seconds (with microseconds) corosync entered "active" (null: not running). */
   readonly corosyncSince: number | null;
   /** Newest mtime of corosync.conf and the authkey. */
   readonly configMtime: number | null;
@@ -26,8 +26,10 @@ export interface ClusterServiceFacts {
 export function servicesCommand(units: readonly string[]): string {
   return [
     `for u in ${units.join(' ')}; do printf 'unit %s %s %s\\n' "$u" "$(systemctl is-enabled "$u" 2>/dev/null || true)" "$(systemctl is-active "$u" 2>/dev/null || true)"; done`,
-    `t=$(systemctl show -p ActiveEnterTimestamp --value corosync); [ -n "$t" ] && printf 'since %s\\n' "$(date -d "$t" +%s)"`,
-    `printf 'config %s\\n' "$(stat -c %Y ${COROSYNC_CONF} ${AUTHKEY} 2>/dev/null | sort -n | tail -n 1)"`,
+    // Microseconds on both sides: a config written in the same second as a restart must
+    // neither be missed nor make every later run restart again.
+    `t=$(systemctl show --timestamp=us+utc -p ActiveEnterTimestamp --value corosync); [ -n "$t" ] && printf 'since %s\\n' "$(date -d "$t" +%s.%6N)"`,
+    `printf 'config %s\\n' "$(stat -c %.6Y ${COROSYNC_CONF} ${AUTHKEY} 2>/dev/null | sort -n | tail -n 1)"`,
   ].join('; ');
 }
 
@@ -39,9 +41,9 @@ export function parseServices(stdout: string): ClusterServiceFacts {
   for (const line of stdout.split('\n')) {
     const unit = /^unit (\S+) (\S*) ?(\S*)$/.exec(line.trim());
     if (unit) units.push({ unit: unit[1] ?? '', enabled: unit[2] ?? '', active: unit[3] ?? '' });
-    const s = /^since (\d+)$/.exec(line.trim());
+    const s = /^since (\d+(?:\.\d+)?)$/.exec(line.trim());
     if (s) since = Number(s[1]);
-    const c = /^config (\d+)$/.exec(line.trim());
+    const c = /^config (\d+(?:\.\d+)?)$/.exec(line.trim());
     if (c) config = Number(c[1]);
   }
   return { units, corosyncSince: since, configMtime: config };
@@ -61,7 +63,7 @@ export function decideServices(facts: ClusterServiceFacts): Decision {
     corosync?.active === 'active' &&
     facts.corosyncSince !== null &&
     facts.configMtime !== null &&
-    facts.configMtime >= facts.corosyncSince;
+    facts.configMtime > facts.corosyncSince;
   if (stale)
     changes.push({
       summary: 'restart corosync (its configuration or key changed since it started)',
