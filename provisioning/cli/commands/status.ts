@@ -59,6 +59,10 @@ async function runStatus(context: ActionContext, flags: StatusFlags): Promise<nu
   const logPath = eventLogPath(session.site.name);
   try {
     await monitor.open();
+    // A host key in doubt is a hard stop (CLI contract), not a monitoring state: the
+    // console never shows a pair one of whose servers may not be who it says it is.
+    const hostKeyProblem = monitor.connectionErrors.find((error) => error?.code.startsWith('ssh.host-key-'));
+    if (hostKeyProblem) throw new LockstepError(hostKeyProblem);
     if (!flags.watch) {
       const { state } = await monitor.poll();
       const recent = readRecentAlerts(logPath, 10);
