@@ -593,7 +593,10 @@ class SshTransport implements Transport {
       });
       channel.on('close', () => {
         released();
-        if (!exit && !this.live.has(client)) return settle(disconnected(this.endpoint, this.label, true));
+        // OpenSSH always reports how a command ended (exit-status or exit-signal); a
+        // session that closes without either was lost on the way, whatever the
+        // connection says now: transient, so the caller may retry.
+        if (!exit) return settle(disconnected(this.endpoint, this.label, true));
         if (!authorised && tokens) {
           const said = pre.toString('utf8').split(tokens.prompt).join('').trim();
           const reason = refusal ?? classifySudoRefusal(said, exit?.code ?? null);
