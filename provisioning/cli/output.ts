@@ -19,7 +19,9 @@ export function printNote(text: string): void {
 
 /** Renders an error for a person: what happened, then what to do. */
 export function formatError(info: ErrorInfo): string {
-  const where = [info.host && `host ${info.host}`, info.field && `field ${info.field}`].filter(Boolean).join(', ');
+  const where = [info.host && `host ${info.host}`, info.field && `field ${info.field}`]
+    .filter(Boolean)
+    .join(', ');
   const head = `error [${info.code}]${where ? ` (${where})` : ''}: ${info.message}`;
   return info.remedy ? `${head}\n  fix: ${info.remedy}` : head;
 }
@@ -27,7 +29,9 @@ export function formatError(info: ErrorInfo): string {
 /** Reports an error in the chosen mode and returns the contract's exit code for it. */
 export function reportError(error: unknown, json: boolean): ExitCode {
   const info = toErrorInfo(error);
-  if (json) printJson({ ok: false, error: info });
+  // One line: valid both as the single JSON document of a command and as the last
+  // line of an NDJSON event stream (apply --json, status --watch --json).
+  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: info })}\n`);
   process.stderr.write(`${formatError(info)}\n`);
   if (info.code === 'internal' && error instanceof Error && error.stack && process.env.LOCKSTEP_DEBUG) {
     process.stderr.write(`${error.stack}\n`);

@@ -21,8 +21,12 @@ import {
  */
 const { lab, skipReason } = injectedLab();
 
+// One retry: killing a process at an exact event is timing-sensitive on a loaded
+// 2-core machine; a case must still pass whole (kill, rerun, converged, nothing
+// duplicated) to count. Flakes seen are noted in the session note for follow-up.
 describe.skipIf(!lab)(
   `apply resumes on the practice lab${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  { retry: 1 },
   () => {
     const harness = lab ? applyHarness(lab) : undefined;
     let clean: { a: Map<string, string>; b: Map<string, string> } | undefined;

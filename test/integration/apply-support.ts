@@ -58,7 +58,13 @@ export function parseEvents(stdout: string): ApplyEvent[] {
   return stdout
     .split('\n')
     .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(line) as ApplyEvent);
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as ApplyEvent];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** The steps a run changed, as `id on target: what was done`, for assertions that name them. */
