@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry from 'p-retry';
 import { Client, type ClientChannel, type ServerHostKeyAlgorithm, type SFTPWrapper } from 'ssh2';
@@ -104,6 +105,9 @@ export function hostKeyAlgorithms(pinnedTypes: readonly string[]): ServerHostKey
 }
 
 const DEFAULT_MAX_CHANNELS = 8;
+/** Refused session opens on a live connection: retried this often, from this delay doubling (≈3 s in all). */
+const OPEN_RETRIES = 6;
+const OPEN_RETRY_MS = 50;
 
 class SshTransport implements Transport {
   readonly label: string;
@@ -198,10 +202,12 @@ class SshTransport implements Transport {
         channel.on('exit', (code: number | null) => {
           exitCode = typeof code === 'number' ? code : null;
         });
-        channel.on('close', () => {
+        channel.on('close', (code?: number | null) => {
+          if (typeof code === 'number') exitCode = code;
           options.signal?.removeEventListener('abort', onAbort);
           if (out) onLine(out);
-          if (!aborted && !this.live.has(client)) return reject(disconnected(this.endpoint, this.label, true));
+          if (!aborted && !this.live.has(client))
+            return reject(disconnected(this.endpoint, this.label, true));
           resolve({ code: aborted ? null : exitCode, aborted });
         });
         channel.end();
@@ -443,6 +449,12 @@ class SshTransport implements Transport {
           continue;
         }
         if (!this.live.has(client)) throw disconnected(this.endpoint, this.label);
+        // sshd counts a session against MaxSessions until it has finished tearing it down,
+        // a moment after it reported the close: a refusal right after one is retried.
+        if (attempt < OPEN_RETRIES) {
+          await delay(OPEN_RETRY_MS * 2 ** attempt);
+          continue;
+        }
         throw new LockstepError(
           {
             code: 'ssh.disconnected',
@@ -591,8 +603,11 @@ class SshTransport implements Transport {
             ? { code }
             : { code: null, ...(signal && { signal: signal.replace(/^SIG/, '') }) };
       });
-      channel.on('close', () => {
+      channel.on('close', (code?: number | null, signal?: string) => {
         released();
+        // A quick command's exit-status can arrive in the same TCP read as the channel's
+        // opening, before the 'exit' listener exists; ssh2 repeats it on 'close'.
+        exit ??= exitFromClose(code, signal);
         // OpenSSH always reports how a command ended (exit-status or exit-signal); a
         // session that closes without either was lost on the way, whatever the
         // connection says now: transient, so the caller may retry.
@@ -645,6 +660,16 @@ class SshTransport implements Transport {
  * SSH `signal` request is refused (OpenSSH before 9.8 refuses it for root logins),
  * then the sudo frame when there is one.
  */
+/** How a command ended, from the arguments ssh2 gives 'close' (undefined: never reported). */
+function exitFromClose(
+  code: number | null | undefined,
+  signal: string | undefined,
+): { code: number | null; signal?: string } | undefined {
+  if (typeof code === 'number') return { code };
+  if (code === null) return { code: null, ...(signal && { signal: signal.replace(/^SIG/, '') }) };
+  return undefined;
+}
+
 interface ExecFrame {
   readonly pidMarker: string;
   readonly sudo?: SudoTokens;
