@@ -112,6 +112,8 @@ export const DiskUseSchema = z.object({
   reason: DiskUseReasonSchema,
   /** For people: "LVM physical volume of VG vmdata", "mounted at /srv". */
   detail: z.string(),
+  /** For an LVM physical volume: its volume group (the pair's own pool is not "in use"). */
+  volumeGroup: z.string().optional(),
 });
 export type DiskUse = z.infer<typeof DiskUseSchema>;
 

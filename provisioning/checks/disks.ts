@@ -21,6 +21,17 @@ export interface PoolChoice {
 const matches = (disk: Disk, device: string): boolean =>
   disk.path === device || disk.name === device.replace(/^\/dev\//, '') || (disk.byId ?? []).includes(device);
 
+/**
+ * A disk whose only use is being a physical volume of the pair's own volume group is
+ * already the pool's (a rerun after install), not someone's data.
+ */
+export function inOwnPool(disk: Disk, volumeGroup: string): boolean {
+  return disk.inUse.length > 0 && disk.inUse.every((use) => use.reason === 'lvm-member' && use.volumeGroup === volumeGroup);
+}
+
+/** What keeps a disk from the pool, once its membership of the pair's own pool is set aside. */
+const otherUses = (disk: Disk, volumeGroup: string): Disk['inUse'] => (inOwnPool(disk, volumeGroup) ? [] : disk.inUse);
+
 function consentFor(disk: Disk, consents: readonly WipeConsent[]): WipeConsent | undefined {
   return consents.find((consent) => matches(disk, consent.device));
 }
@@ -37,8 +48,11 @@ export function choosePools(context: CheckContext): PoolChoice[] {
     const container = isFactError(virt) ? null : virt.container;
     const wanted = context.site.storage.disks[node.key];
     const consents = context.site.storage.wipe.filter((consent) => consent.node === node.key);
+    const volumeGroup = context.site.storage.volumeGroup;
     if (wanted === AUTO) {
-      const free = disks.filter((disk) => disk.inUse.length === 0 && !disk.removable && !disk.readOnly);
+      const free = disks.filter(
+        (disk) => otherUses(disk, volumeGroup).length === 0 && !disk.removable && !disk.readOnly,
+      );
       const wiped: Disk[] = [];
       const refused: { device: string; reason: string }[] = [];
       for (const consent of consents) {
@@ -55,7 +69,7 @@ export function choosePools(context: CheckContext): PoolChoice[] {
           });
         else if (!consentValid(disk, consent))
           refused.push({ device: consent.device, reason: wipeMismatch(disk, consent) });
-        else if (disk.inUse.length > 0) wiped.push(disk);
+        else if (otherUses(disk, volumeGroup).length > 0) wiped.push(disk);
       }
       return { node, disks: [...free, ...wiped], refused, container };
     }
@@ -72,7 +86,7 @@ export function choosePools(context: CheckContext): PoolChoice[] {
         continue;
       }
       const consent = consentFor(disk, consents);
-      if (disk.inUse.length > 0 && !consent) {
+      if (otherUses(disk, volumeGroup).length > 0 && !consent) {
         refused.push({
           device,
           reason: `it holds data (${disk.inUse.map((use) => use.detail).join('; ')}) and is not named for wiping`,
@@ -95,7 +109,7 @@ function wipeMismatch(disk: Disk, consent: WipeConsent): string {
 
 const poolSize = (pool: PoolChoice): number => pool.disks.reduce((sum, disk) => sum + disk.sizeBytes, 0);
 const describe = (disk: Disk): string =>
-  `${disk.path} (${formatBytes(disk.sizeBytes)}${disk.model ? `, ${disk.model}` : ''}${disk.serial ? ` ${disk.serial}` : ''})`;
+  `${disk.path} (${formatBytes(disk.sizeBytes)}${disk.model ? `, ${disk.model}` : ''}${disk.serial ? ` ${disk.serial}` : ''}${disk.inUse.length > 0 ? `, ${disk.inUse.map((use) => use.detail).join('; ')}` : ''})`;
 
 export const diskNoneAvailable: Check = {
   id: 'disk.none-available',

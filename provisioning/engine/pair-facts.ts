@@ -196,30 +196,18 @@ function deriveBusiness(
   return pairs.map((pair, index) => ({ bridge: `br-biz${index}`, ...pair }));
 }
 
-/** Disks in the site's volume group: they were pool disks on an earlier run. */
-function inOurGroup(disk: Disk, volumeGroup: string): boolean {
-  return (
-    !disk.system &&
-    disk.inUse.length > 0 &&
-    disk.inUse.every((use) => ['lvm-member', 'holder', 'filesystem'].includes(use.reason)) &&
-    disk.inUse.some((use) => use.reason === 'lvm-member' && use.detail.includes(`VG ${volumeGroup}`))
-  );
-}
-
 function deriveDisks(context: CheckContext): PairFacts['disks'] {
   const pools = choosePools(context);
   const perNode = (key: NodeKey): string[] => {
     const pool = pools.find((candidate) => candidate.node.key === key);
     if (!pool || pool.container) return [];
-    const all = isFactError(pool.node.inventory?.disks ?? []) ? [] : ((pool.node.inventory?.disks ?? []) as Disk[]);
-    const ours = all.filter((disk) => inOurGroup(disk, context.site.storage.volumeGroup));
     const wanted = context.site.storage.disks[key];
     const named = (disk: Disk): string =>
       wanted !== AUTO
         ? (wanted.find((device) => device === disk.path || (disk.byId ?? []).includes(device)) ?? disk.path)
         : (disk.byId[0] ?? disk.path);
-    const chosen = [...pool.disks, ...ours.filter((disk) => !pool.disks.includes(disk))];
-    const inSite = wanted === AUTO ? chosen : chosen.filter((disk) => wanted.includes(named(disk)));
+    // choosePools counts the disks already in the site's volume group (an earlier run's) as the pool's.
+    const inSite = wanted === AUTO ? pool.disks : pool.disks.filter((disk) => wanted.includes(named(disk)));
     return [...new Set(inSite.map(named))].sort();
   };
   return { a: perNode(NODE_KEYS[0]), b: perNode(NODE_KEYS[1]) };

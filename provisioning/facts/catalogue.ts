@@ -9,6 +9,7 @@ import { mountsFact, swapsFact } from './mounts';
 import { nicSysfsFact } from './nic-sysfs';
 import { osReleaseFact } from './os-release';
 import { packagesFact } from './packages';
+import { physicalVolumesFact } from './physical-volumes';
 import { systemFact } from './system';
 import { chronyFact, timeSyncFact } from './time-sync';
 import type { Fact } from './types';
@@ -24,6 +25,7 @@ export const INVENTORY_FACTS = {
   memory: memoryFact,
   blockDevices: blockDevicesFact,
   diskIds: diskIdsFact,
+  physicalVolumes: physicalVolumesFact,
   mounts: mountsFact,
   swaps: swapsFact,
   links: linksFact,

@@ -20,6 +20,8 @@ export interface DiskSources {
   readonly swaps?: readonly Swap[];
   /** Kernel name → /dev/disk/by-id paths (`disk-ids`); missing when udev made none. */
   readonly ids?: ReadonlyMap<string, readonly string[]>;
+  /** Device path → volume group (`physical-volumes`); missing when pvs could not run. */
+  readonly physicalVolumes?: ReadonlyMap<string, string>;
 }
 
 function* walk(device: BlockDevice): Generator<BlockDevice> {
@@ -55,20 +57,26 @@ function mediaOf(device: BlockDevice, transport: string | null): Disk['media'] {
 }
 
 /** What a signature on a disk or partition means for its use. */
-function signatureUse(device: BlockDevice, prefix: string): DiskUse | null {
-  const fs = device.fsType;
+function signatureUse(device: BlockDevice, prefix: string, physicalVolumes?: ReadonlyMap<string, string>): DiskUse | null {
+  const group = physicalVolumes?.get(device.path);
+  const fs = device.fsType ?? (group !== undefined ? 'LVM2_member' : null);
   if (!fs) return null;
   if (fs === 'LVM2_member') {
     const vgs = [
-      ...new Set(
-        device.children
+      ...new Set([
+        ...(group !== undefined ? [group] : []),
+        ...device.children
           .filter((child) => child.type === 'lvm')
           .map((child) => splitLvName(child.name)?.vg)
           .filter((vg): vg is string => vg !== undefined),
-      ),
+      ]),
     ];
     const of = vgs.length > 0 ? ` of VG ${vgs.join(', ')}` : '';
-    return { reason: 'lvm-member', detail: `${prefix}LVM physical volume${of}` };
+    return {
+      reason: 'lvm-member',
+      detail: `${prefix}LVM physical volume${of}`,
+      ...(vgs.length === 1 && { volumeGroup: vgs[0] }),
+    };
   }
   if (fs === 'linux_raid_member' || fs === 'isw_raid_member' || fs === 'ddf_raid_member') {
     const arrays = device.children.filter((child) => child.type.startsWith('raid') || child.type === 'md');
@@ -133,10 +141,10 @@ export function buildDisks(sources: DiskSources): Disk[] {
       } else if (device.partitionTable) {
         inUse.push({ reason: 'partitioned', detail: `empty ${device.partitionTable} partition table` });
       }
-      const whole = signatureUse(device, '');
+      const whole = signatureUse(device, '', sources.physicalVolumes);
       if (whole) inUse.push(whole);
       for (const partition of partitions) {
-        const use = signatureUse(partition, `${partition.name}: `);
+        const use = signatureUse(partition, `${partition.name}: `, sources.physicalVolumes);
         if (use) inUse.push(use);
       }
       const mounted = [...new Set(nodes.flatMap((node) => node.mountpoints.filter((m) => m !== '[SWAP]')))];

@@ -89,6 +89,7 @@ export function buildInventory(
         mounts: valueOf(outcomes.mounts),
         swaps: valueOf(outcomes.swaps),
         ids: valueOf(outcomes.diskIds),
+        physicalVolumes: valueOf(outcomes.physicalVolumes),
       }),
     ),
     nics: orError(outcomes.links, (links) =>

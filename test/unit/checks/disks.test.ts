@@ -91,6 +91,18 @@ describe('disk.none-available', () => {
     });
   });
 
+  it('counts a disk already in the pair’s own volume group as the pool’s (a rerun after install)', () => {
+    // nvme2n1 of the QEMU guest is a PV of VG vmdata: as if the site's pool were that VG.
+    expectFinding(forNode(run(diskNoneAvailable, vmPair('storage:\n  volumeGroup: vmdata\n')), LAB.a)[0], {
+      id: 'disk.none-available',
+      severity: 'pass',
+      node: LAB.a,
+      words: ['/dev/nvme2n1', 'LVM physical volume of VG vmdata'],
+    });
+    const other = forNode(run(diskNoneAvailable, vmPair()), LAB.a)[0];
+    expect(other?.message).not.toContain('/dev/nvme2n1');
+  });
+
   it('does not apply when no VM is protected (availability none)', () => {
     expect(run(diskNoneAvailable, vmPair('availability:\n  default: none\n'))).toEqual([]);
   });

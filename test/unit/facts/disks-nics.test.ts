@@ -6,6 +6,7 @@ import { buildDisks, splitLvName } from '../../../provisioning/facts/disks';
 import { linksFact } from '../../../provisioning/facts/links';
 import { mountsFact, swapsFact } from '../../../provisioning/facts/mounts';
 import { nicSysfsFact } from '../../../provisioning/facts/nic-sysfs';
+import { physicalVolumesFact } from '../../../provisioning/facts/physical-volumes';
 import { buildNics } from '../../../provisioning/facts/nics';
 import { fixture, OK } from './load-fixture';
 
@@ -79,7 +80,7 @@ describe('disks (QEMU: SATA system disk on LVM, md RAID1, NVMe)', () => {
 
   it('marks the LVM PV disk in use, naming its VG', () => {
     expect(byName.get('nvme2n1')?.inUse).toEqual([
-      { reason: 'lvm-member', detail: 'LVM physical volume of VG vmdata' },
+      { reason: 'lvm-member', detail: 'LVM physical volume of VG vmdata', volumeGroup: 'vmdata' },
     ]);
   });
 
@@ -228,5 +229,29 @@ describe('nics (dev machine)', () => {
       mtu: 1400,
     });
     expect(nics.find((n) => n.name === 'ifb0')).toMatchObject({ kind: 'virtual', carrier: null });
+  });
+});
+
+describe('physical volumes (pvs): the pool of a pair right after install', () => {
+  const volumes = physicalVolumesFact.parse(fixture('physical-volumes/dev-machine-loop-vg.txt'), OK);
+
+  it('reads device → volume group from pvs', () => {
+    expect([...volumes]).toEqual([['/dev/loop0', 'lockstep']]);
+  });
+
+  it('names the VG of a PV that lsblk shows without logical volumes', () => {
+    // The QEMU guest's blank nvme0n1, as pvs reports a PV of an empty VG (lsblk has no LV to show it by).
+    const disks = buildDisks({
+      devices: blockDevicesFact.parse(fixture('block-devices/qemu-nvme-sata-lvm-raid.json'), OK),
+      physicalVolumes: new Map([['/dev/nvme0n1', volumes.get('/dev/loop0')!]]),
+    });
+    const nvme0 = disks.find((disk) => disk.name === 'nvme0n1');
+    expect(nvme0?.inUse).toEqual([{ reason: 'lvm-member', detail: 'LVM physical volume of VG lockstep', volumeGroup: 'lockstep' }]);
+    const nvme2 = disks.find((disk) => disk.name === 'nvme2n1');
+    expect(nvme2?.inUse).toEqual([{ reason: 'lvm-member', detail: 'LVM physical volume of VG vmdata', volumeGroup: 'vmdata' }]);
+  });
+
+  it('reports nothing when pvs is missing or refused (empty output)', () => {
+    expect(physicalVolumesFact.parse('', OK).size).toBe(0);
   });
 });

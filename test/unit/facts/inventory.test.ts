@@ -24,6 +24,7 @@ describe('buildInventory', () => {
       'chrony',
       'os-release',
       'packages',
+      'physical-volumes',
       'system',
       'time-sync',
     ]);

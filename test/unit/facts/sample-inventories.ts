@@ -31,6 +31,7 @@ export function devMachineInventory(): Inventory {
     memory: ok('memory/dev-machine.txt'),
     blockDevices: ok('block-devices/dev-machine.json'),
     diskIds: ok('disk-ids/dev-machine.txt'),
+    physicalVolumes: ok('physical-volumes/dev-machine.txt'),
     mounts: ok('mounts/dev-machine.json'),
     swaps: ok('swaps/dev-machine.txt'),
     links: ok('links/dev-machine.json'),
