@@ -17,6 +17,8 @@ export const CLUSTER_PACKAGES: readonly PackageChoice[] = [
   'pacemaker',
   'pacemaker-cli-utils',
   'resource-agents',
+  // The Filesystem and other resource agents stop users of a mount with `fuser` (psmisc).
+  'psmisc',
   'lvm2',
   'drbd-utils',
   'chrony',

@@ -116,6 +116,7 @@ export const VM_BASE_PACKAGES: readonly string[] = [
  * Everything Lockstep installs on a server, preinstalled at build time (apt inside a
  * TCG guest takes ~12 min; in a chroot on the host it runs at native speed), so that
  * the installer's package step finds it present. Names checked with apt-cache (bookworm).
+ * A unit test holds it to the recipes' package sets (this layer cannot import them).
  */
 export const VM_STACK_PACKAGES: readonly string[] = [
   'linux-image-amd64',
@@ -123,6 +124,11 @@ export const VM_STACK_PACKAGES: readonly string[] = [
   'lvm2',
   'corosync',
   'pacemaker',
+  'pacemaker-cli-utils',
+  'resource-agents',
+  'psmisc',
+  'ifupdown',
+  'bridge-utils',
   'qemu-system-x86',
   'qemu-utils',
   'libvirt-daemon-system',
@@ -132,7 +138,7 @@ export const VM_STACK_PACKAGES: readonly string[] = [
 ];
 
 /** Bumped when the way the image is built changes (the guest files are hashed as well). */
-export const VM_IMAGE_RECIPE_VERSION = 1;
+export const VM_IMAGE_RECIPE_VERSION = 2;
 
 /** Cached images, shared by every VM lab on this computer, rebuilt only when the recipe changes. */
 export const VM_IMAGE_CACHE_DIR = '/var/cache/lockstep/vm-lab';

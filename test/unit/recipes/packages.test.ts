@@ -33,7 +33,7 @@ describe('packages.install', () => {
     if (decision.kind !== 'change') return;
     expect(decision.changes[0]?.commands).toEqual([
       'DEBIAN_FRONTEND=noninteractive apt-get -q update',
-      'DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -- qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients corosync pacemaker pacemaker-cli-utils resource-agents lvm2 drbd-utils chrony ifupdown bridge-utils',
+      'DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -- qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients corosync pacemaker pacemaker-cli-utils resource-agents psmisc lvm2 drbd-utils chrony ifupdown bridge-utils',
     ]);
   });
   it('picks fence-agents on bookworm, where fence-agents-ipmilan does not exist', () => {
