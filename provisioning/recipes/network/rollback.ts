@@ -146,6 +146,9 @@ export async function applyWithRollback(context: NodeStepContext, options: Recip
 async function confirm(context: NodeStepContext, options: RecipeOptions, id: string, budgetSeconds: number): Promise<{ ok: true } | { ok: false; reason: string }> {
   const deadline = Date.now() + budgetSeconds * 1000;
   let reason = 'not tried';
+  // Once the rollback timer is stopped, a later attempt (after a lost connection) must not
+  // stop it again: systemd no longer knows the transient unit and would say so.
+  let cancelled = false;
   for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS && Date.now() < deadline; attempt += 1) {
     await sleep(2000 * attempt, context.signal);
     let fresh: Transport | undefined;
@@ -177,10 +180,13 @@ async function confirm(context: NodeStepContext, options: RecipeOptions, id: str
           remedy: 'Read the output above (an interface name or address may be wrong), fix it, then run apply again.',
         });
       }
-      const cancel = await fresh.exec(command('systemctl', 'stop', `lockstep-net-rollback-${id}.timer`), { sudo: true, timeoutMs: 10_000 });
-      if (cancel.code !== 0) {
-        reason = `could not cancel the rollback: ${cancel.stderr.trim()}`;
-        continue;
+      if (!cancelled) {
+        const cancel = await fresh.exec(command('systemctl', 'stop', `lockstep-net-rollback-${id}.timer`), { sudo: true, timeoutMs: 10_000 });
+        if (cancel.code !== 0) {
+          reason = `could not cancel the rollback: ${cancel.stderr.trim()}`;
+          continue;
+        }
+        cancelled = true;
       }
       const done = await fresh.exec(sh`test -e ${`${NETWORK_STATE_DIR}/${id}.rolled-back`}`, { sudo: true, timeoutMs: 10_000 });
       if (done.code === 0) return { ok: false, reason: 'the rollback already ran' };
