@@ -43,7 +43,7 @@ describe('packages.install', () => {
   });
   it('no-op when the lab shows every package installed', () => {
     const decision = decideInstall({ wanted: nodePackages(kvm), dpkg: parseDpkgQuery(fixture('lab/dpkg-query-stack.txt')), aptKnown: new Set(), source: 'bundle' });
-    expect(decision).toEqual({ kind: 'noop', reason: 'all 13 packages are installed' });
+    expect(decision).toEqual({ kind: 'noop', reason: 'all 14 packages are installed' });
   });
 });
 
