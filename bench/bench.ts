@@ -13,7 +13,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { quote } from '../provisioning/util/shell';
 import { faultAlert, watchCpu } from './console';
-import { fullInstall, timedApply } from './full-install';
+import { fullInstall, timedApply, topPhases } from './full-install';
 import { holdLab } from './lab-quiet';
 import {
   LAB_ALLOWED_CHECKS,
@@ -25,6 +25,7 @@ import {
   stats,
   type BenchContext,
   type ContenderResult,
+  type ConvergeResult,
   type FigureResult,
   type LabFiles,
   type Measurement,
@@ -123,6 +124,23 @@ function sshFloor(lab: LabFiles): Contender {
   });
 }
 
+/** `lockstep probe` of both lab servers: the figure probe-2, and the inventory-only peer of validate-2. */
+function lockstepProbe(lab: LabFiles, label = 'lockstep probe'): Contender {
+  return {
+    label,
+    command: [
+      LOCKSTEP, '--json', '--known-hosts', quote(lab.knownHostsPath),
+      'probe', ...lab.addresses.map(quote), '-i', quote(lab.identityFile),
+    ].join(' '),
+    verify: (stdout) => {
+      const report = parseJson<{ nodes?: { ok?: boolean }[] }>(stdout);
+      if (!report) return 'no JSON on stdout';
+      if (Array.isArray(report.nodes) && report.nodes.some((node) => node.ok === false)) return 'a server failed';
+      return undefined;
+    },
+  };
+}
+
 /** (2) Inventory both lab servers. */
 const probePair: Figure = {
   id: 'probe-2',
@@ -137,29 +155,12 @@ const probePair: Figure = {
     const inventory = join(context.scratch, 'inventory.ini');
     writeFileSync(inventory, ansibleInventory(lab));
     return {
-      lockstep: {
-        label: 'lockstep probe',
-        command: [
-          LOCKSTEP, '--json', '--known-hosts', quote(lab.knownHostsPath),
-          'probe', ...lab.addresses.map(quote), '-i', quote(lab.identityFile),
-        ].join(' '),
-        verify: (stdout) => {
-          const report = parseJson<{ nodes?: { ok?: boolean }[] }>(stdout);
-          if (!report) return 'no JSON on stdout';
-          if (Array.isArray(report.nodes) && report.nodes.some((node) => node.ok === false)) return 'a server failed';
-          return undefined;
-        },
-      },
+      lockstep: lockstepProbe(lab),
       peers: [
         peerTool('ansible', {
           label: 'ansible -m setup',
           command: `ansible all -i ${quote(inventory)} -m setup`,
-          env: {
-            ANSIBLE_HOST_KEY_CHECKING: 'True',
-            ANSIBLE_HOME: join(context.scratch, 'ansible-home'),
-            ANSIBLE_LOCAL_TEMP: join(context.scratch, 'ansible-tmp'),
-            ANSIBLE_NOCOLOR: '1',
-          },
+          env: ansibleEnv(context),
           verify: (stdout) => ((stdout.match(/SUCCESS/g) ?? []).length === lab.addresses.length ? undefined : 'not every host SUCCESS'),
         }),
         sshFloor(lab),
@@ -174,7 +175,8 @@ const validatePair: Figure = {
   title: 'validate both servers',
   note:
     'every check of the catalogue on both servers (exit 1 is expected: the containers fail the disk, DRBD and ' +
-    'virtualization checks). The peer is the floor only: no other tool runs these checks.',
+    'virtualization checks). No other tool runs these checks: the peers are the floor (two bare logins) and ' +
+    'Lockstep\'s own probe (the inventory every check starts from), so the ratios say what the checks cost on top.',
   runs: 5,
   prepare(context) {
     const lab = context.lab;
@@ -191,7 +193,7 @@ const validatePair: Figure = {
           return report.summary.pass > 0 ? undefined : 'no check passed';
         },
       },
-      peers: [sshFloor(lab)],
+      peers: [sshFloor(lab), lockstepProbe(lab, 'lockstep probe (inventory only)')],
     };
   },
 };
@@ -222,6 +224,35 @@ function ansibleEnv(context: BenchContext): Record<string, string> {
   };
 }
 
+/** The apply of the lab, as scripts/demo.sh runs it (the container lab cannot pass three checks). */
+function lockstepApply(lab: LabFiles): string {
+  return `${LOCKSTEP} --json -c ${quote(lab.siteFile)} --known-hosts ${quote(lab.knownHostsPath)} apply --yes --allow-checks ${LAB_ALLOWED_CHECKS}`;
+}
+
+/** The figures that need a converged pair (and read a lab in the same state every run). */
+const NEEDS_CONVERGED = ['discover-24', 'probe-2', 'validate-2', 'reapply', 'reapply-overhead', 'console'];
+
+/**
+ * One apply before any figure, so that every run times the same lab: a converged pair
+ * (a fresh lab gets its full install here; a test run may have left it half-configured).
+ */
+function convergeLab(lab: LabFiles): ConvergeResult {
+  process.stderr.write('\nbench: converging the lab (lockstep apply) before timing\n');
+  const started = performance.now();
+  const run = spawnSync('sh', ['-c', lockstepApply(lab)], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 1_800_000 });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const finished = parseJson<{ type?: string; ok?: boolean; counts?: { changed: number; noop: number; failed: number }; message?: string }>(
+    (run.stdout ?? '').trim().split('\n').pop() ?? '',
+  );
+  const ok = run.status === 0 && finished?.type === 'run-finished' && finished.ok === true;
+  return {
+    ok,
+    wallSeconds,
+    ...(finished?.counts && { counts: finished.counts }),
+    message: ok ? (finished?.message ?? '') : telling(run.stderr ?? '') || telling(run.stdout ?? '') || `exit ${run.status ?? run.signal}`,
+  };
+}
+
 /** (4) Re-apply on a converged pair: every step inspects and finds nothing to do. */
 const reapplyConverged: Figure = {
   id: 'reapply',
@@ -234,10 +265,9 @@ const reapplyConverged: Figure = {
   prepare(context) {
     const lab = context.lab;
     if (!lab) return `the lab is not up (${context.labProblem ?? 'unknown'})`;
-    const command = `${LOCKSTEP} --json -c ${quote(lab.siteFile)} --known-hosts ${quote(lab.knownHostsPath)} apply --yes --allow-checks ${LAB_ALLOWED_CHECKS}`;
-    // Converge first (a test run may have left the lab half-configured), then the timed runs change nothing.
-    const converge = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 900_000 });
-    if (converge.status !== 0) return `the lab does not converge: ${telling(converge.stderr) || telling(converge.stdout)}`;
+    const command = lockstepApply(lab);
+    // The bench converged the lab before the first figure (convergeLab); the timed runs change nothing.
+    if (!context.converge?.ok) return `the lab does not converge: ${context.converge?.message ?? 'no converging apply ran'}`;
     const ansible = hasCommand('ansible-playbook') ? prepareAnsible(context, lab) : 'ansible-playbook is not installed';
     const playbook = join(ROOT, 'bench/ansible/converged.yml');
     const peer: Contender =
@@ -282,7 +312,7 @@ const reapplyOverhead: SampledFigure = {
       id: 'reapply-overhead',
       title: 're-apply: Lockstep overhead',
       note:
-        'one instrumented converged re-apply (bench/remote-time.mjs): wall time vs the time at least one remote command or ' +
+        'three instrumented converged re-applies (bench/remote-time.mjs): wall time vs the time at least one remote command or ' +
         'SFTP call ran; the rest (start-up, connecting, checks logic, planning, journal) is Lockstep\'s own overhead.',
     };
     const lab = context.lab;
@@ -298,9 +328,10 @@ const reapplyOverhead: SampledFigure = {
             label: 'lockstep apply',
             command: 'lockstep apply (instrumented)',
             measurement: stats(runs.map((run) => run.wall)),
-            detail: `overhead ${stats(share).mean.toFixed(0)} %`,
+            detail: `overhead ${stats(share).mean.toFixed(0)} %${topPhases(runs.at(-1)?.overheadByPhase ?? {})} (last run)`,
           },
           peers: [{ label: 'remote busy (same runs)', command: 'exec channels + SFTP calls', measurement: stats(runs.map((run) => run.busy)) }],
+          runs,
         },
       ];
     } catch (error) {
@@ -313,16 +344,16 @@ const reapplyOverhead: SampledFigure = {
 const consoleFigure: SampledFigure = {
   kind: 'sampled',
   id: 'console',
-  rows: ['watch-cpu', 'fault-alert'],
+  rows: ['watch-cpu', 'watch-cpu-server', 'fault-alert'],
   async sample(context) {
-    return [await watchCpu(context, WATCH_WINDOW_S), await faultAlert(context, 3)];
+    return [...(await watchCpu(context, WATCH_WINDOW_S)), await faultAlert(context, 3)];
   },
 };
 
 const ui: SampledFigure = {
   kind: 'sampled',
   id: 'ui',
-  rows: ['ui-paint', 'ui-heap', 'ui-rss'],
+  rows: ['ui-paint', 'ui-heap', 'ui-rss', 'ui-private'],
   sample: (context) => uiFigures(context, 5),
 };
 
@@ -410,11 +441,21 @@ function measure(figure: Figure, contender: Contender, scratch: string): Measure
   process.stderr.write(run.stderr ?? '');
   if (run.status !== 0) return `hyperfine: ${telling(run.stderr ?? '') || `exit ${run.status ?? run.signal}`}`;
   const exported = JSON.parse(readFileSync(exportFile, 'utf8')) as {
-    results: { mean: number; stddev: number | null; min: number; max: number; times: number[] }[];
+    results: { mean: number; stddev: number | null; min: number; max: number; times: number[]; user: number; system: number }[];
   };
   const result = exported.results[0];
   if (!result) return 'hyperfine exported no result';
-  return { mean: result.mean, stddev: result.stddev ?? 0, min: result.min, max: result.max, runs: result.times.length };
+  return {
+    mean: result.mean,
+    stddev: result.stddev ?? 0,
+    min: result.min,
+    max: result.max,
+    runs: result.times.length,
+    unit: 'time',
+    samples: result.times,
+    userCpu: result.user,
+    systemCpu: result.system,
+  };
 }
 
 async function runAny(figure: Figure | SampledFigure, context: BenchContext): Promise<FigureResult[]> {
@@ -531,6 +572,19 @@ function toolVersion(commandLine: string): string | undefined {
   return run.status === 0 && text ? text : undefined;
 }
 
+/** The commit the figures were measured at, and whether the tree had uncommitted changes. */
+function gitState(): { commit?: string; dirty?: boolean; changedFiles?: string[] } {
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return {};
+  const status = spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
+  const changed = (status.stdout ?? '').split('\n').filter(Boolean).map((line) => line.slice(3));
+  return { commit: head.stdout.trim(), dirty: changed.length > 0, changedFiles: changed };
+}
+
+function load(): number[] {
+  return loadavg().map((value) => Math.round(value * 100) / 100);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const fullInstall = args.includes('--full-install');
@@ -538,19 +592,39 @@ async function main(): Promise<void> {
   const only = args.filter((arg) => !arg.startsWith('--'));
   const scratch = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
   const started = new Date();
+  const loadAtStart = load();
   const { lab, problem } = labFiles();
   const releaseLab = lab ? holdLab(lab.labDir) : undefined;
   try {
-    const context: BenchContext = { scratch, fullInstall, ...(lab && { lab }), ...(problem && { labProblem: problem }) };
-    const figures: FigureResult[] = [];
-    for (const figure of FIGURES) {
+    const selected = FIGURES.filter((figure) => {
       const ids = figure.kind === 'sampled' ? [figure.id, ...figure.rows] : [figure.id];
-      if (only.length > 0 && !ids.some((id) => only.includes(id))) continue;
-      figures.push(...(await runAny(figure, context)));
-    }
+      return only.length === 0 || ids.some((id) => only.includes(id));
+    });
+    const needsConverged = selected.some((figure) => NEEDS_CONVERGED.includes(figure.id));
+    let converge: ConvergeResult | undefined;
+    if (lab && needsConverged) converge = convergeLab(lab);
+    const context: BenchContext = {
+      scratch,
+      fullInstall,
+      ...(lab && { lab }),
+      ...(problem && { labProblem: problem }),
+      ...(converge && { converge }),
+    };
+    const figures: FigureResult[] = [];
+    for (const figure of selected) figures.push(...(await runAny(figure, context)));
+    const ended = new Date();
 
     const report = {
+      /** Bumped when a field changes meaning; 2 added run, git, lab, samples and CPU. */
+      schema: 2,
       date: started.toISOString(),
+      run: {
+        args,
+        figures: selected.map((figure) => figure.id),
+        endedAt: ended.toISOString(),
+        durationSeconds: Math.round((ended.getTime() - started.getTime()) / 1000),
+        ...gitState(),
+      },
       machine: {
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -558,7 +632,13 @@ async function main(): Promise<void> {
         kernel: release(),
         node: process.version,
         /** Other work on the machine makes the numbers noisier: the 1, 5, 15-minute load when the run ended. */
-        loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
+        loadAverage: load(),
+        loadAverageAtStart: loadAtStart,
+      },
+      lab: {
+        ...(lab ? { addresses: lab.addresses, siteFile: lab.siteFile } : { problem }),
+        /** The apply before the figures (a full install on a fresh lab, 0 changed on a converged one). */
+        ...(converge && { converge }),
       },
       versions: {
         lockstep: toolVersion(`${LOCKSTEP} --version`),
@@ -566,6 +646,7 @@ async function main(): Promise<void> {
         ansible: toolVersion('ansible --version'),
         hyperfine: toolVersion('hyperfine --version'),
         openssh: toolVersion('ssh -V'),
+        chromium: toolVersion('/usr/bin/chromium --version 2>/dev/null'),
       },
       figures,
     };
@@ -579,7 +660,8 @@ async function main(): Promise<void> {
     process.stdout.write('\nratio = Lockstep mean ÷ peer mean: below 1.00 Lockstep is faster.\n');
     for (const figure of figures) process.stdout.write(`  ${figure.title}: ${figure.note}\n`);
     process.stdout.write(
-      `\n${report.machine.cpus} cores, load ${report.machine.loadAverage.join(' ')}, ${report.machine.kernel}, ` +
+      `\n${report.machine.cpus} cores, load ${report.machine.loadAverageAtStart.join(' ')} at start, ` +
+        `${report.machine.loadAverage.join(' ')} at the end, ${report.machine.kernel}, ` +
         `node ${report.machine.node}; results in ${latest}\n`,
     );
   } finally {

@@ -30,7 +30,11 @@ import {
 
 const WATCH_INTERVAL_S = 5;
 
-/** Sums, on a server, the CPU ticks of every process under the sshd sessions of the given client ports. */
+/**
+ * Sums, on a server, the CPU ticks (utime, stime and reaped children's) of every process
+ * under the sshd sessions of the given client ports, and of every process on the server
+ * (`all`: a container sees only its own; reaped processes count in their parent's).
+ */
 const CPU_OF_SESSIONS = String.raw`
 import os, re, subprocess, sys, json
 ports = set(sys.argv[1:])
@@ -59,7 +63,7 @@ while todo:
         continue
     seen.add(pid)
     todo.extend(children.get(pid, []))
-print(json.dumps({'ticks': sum(times.get(p, 0) for p in seen), 'hz': os.sysconf('SC_CLK_TCK'), 'processes': len(seen)}))
+print(json.dumps({'ticks': sum(times.get(p, 0) for p in seen), 'all': sum(times.values()), 'hz': os.sysconf('SC_CLK_TCK'), 'processes': len(seen)}))
 `;
 
 /** The local ports of `pid`'s established SSH connections to `address`. */
@@ -72,13 +76,14 @@ function clientPorts(pid: number, address: string): string[] {
     .filter(Boolean);
 }
 
-function sessionCpuSeconds(lab: LabFiles, address: string, ports: readonly string[]): number {
-  if (ports.length === 0) throw new Error(`no SSH connection to ${address} found`);
-  const report = parseJson<{ ticks: number; hz: number }>(
+/** CPU seconds so far of the sessions of `ports` on a server, and of the whole server. */
+function serverCpu(lab: LabFiles, address: string, ports: readonly string[], who: string): { sessions: number; all: number; at: number } {
+  if (ports.length === 0) throw new Error(`no SSH connection of the ${who} to ${address} found (did it exit?)`);
+  const report = parseJson<{ ticks: number; all: number; hz: number }>(
     onServer(lab, address, `python3 - ${ports.map(quote).join(' ')}`, CPU_OF_SESSIONS),
   );
   if (!report) throw new Error(`no CPU report from ${address}`);
-  return report.ticks / report.hz;
+  return { sessions: report.ticks / report.hz, all: report.all / report.hz, at: performance.now() };
 }
 
 /** A running `lockstep status --watch --json`, its events as they come. */
@@ -86,6 +91,8 @@ interface Watch {
   readonly child: ChildProcess;
   /** Resolves with the first event (received after `since`) that `match` accepts, or rejects after `timeoutMs`. */
   next(match: (event: WatchEvent) => boolean, timeoutMs: number): Promise<{ event: WatchEvent; at: number }>;
+  /** The last `state` event so far (its nodes' pollMs say how long a poll takes). */
+  lastState(): WatchEvent | undefined;
   stop(): Promise<void>;
 }
 
@@ -94,7 +101,7 @@ interface WatchEvent {
   readonly alert?: { kind: string; node?: string };
   readonly state?: {
     level: string;
-    nodes: { key: string; condition: string; corosync: boolean | null }[];
+    nodes: { key: string; condition: string; corosync: boolean | null; pollMs?: number | null }[];
     links: { up: boolean }[];
   };
 }
@@ -124,6 +131,13 @@ function startWatch(lab: LabFiles): Watch {
   let cursor = 0;
   return {
     child,
+    lastState() {
+      for (let index = events.length - 1; index >= 0; index -= 1) {
+        const entry = events[index];
+        if (entry?.event.type === 'state') return entry.event;
+      }
+      return undefined;
+    },
     next(match, timeoutMs) {
       return new Promise((resolve, reject) => {
         const check = (): boolean => {
@@ -171,64 +185,140 @@ function healthy(event: WatchEvent): boolean {
 }
 
 /** The peer of `watch-cpu`: the same status commands every 5 s, in one SSH session. */
-function pollLoop(lab: LabFiles, address: string): ChildProcess {
-  const body = POLL_COMMANDS.map((entry) => `{ ${entry.command}; } >/dev/null 2>&1`).join('; ');
-  const script = `while :; do ${body}; sleep ${WATCH_INTERVAL_S}; done`;
-  return spawn('ssh', [...sshArgs(lab), `root@${address}`, script], { stdio: 'ignore' });
+interface PollLoop {
+  readonly child: ChildProcess;
+  /** Ends the loop on the server too: sshd does not signal a session without a terminal whose client left. */
+  stop(): void;
 }
 
-export async function watchCpu(context: BenchContext, windowSeconds: number): Promise<FigureResult> {
+function pollLoop(lab: LabFiles, address: string): PollLoop {
+  // A subshell each, as Lockstep runs each in its own `sh -c`: several commands end with `exit 0`,
+  // which inside `{ …; }` would end the whole loop after its first round. The loop also ends
+  // when its sshd session is gone (kill -0 $PPID), so that a bench killed half-way leaves nothing.
+  const body = POLL_COMMANDS.map((entry) => `( ${entry.command} ) >/dev/null 2>&1`).join('; ');
+  const script = `echo $$; while kill -0 $PPID 2>/dev/null; do ${body}; sleep ${WATCH_INTERVAL_S}; done`;
+  const child = spawn('ssh', [...sshArgs(lab), `root@${address}`, script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let remotePid: number | undefined;
+  child.stdout?.once('data', (chunk: Buffer) => (remotePid = Number.parseInt(chunk.toString(), 10) || undefined));
+  return {
+    child,
+    stop() {
+      child.kill('SIGTERM');
+      if (remotePid === undefined) return;
+      try {
+        onServer(lab, address, `kill ${remotePid} 2>/dev/null || true`);
+      } catch {
+        // the server is gone, and the loop with it
+      }
+    },
+  };
+}
+
+/** Per server, CPU seconds per minute of the watched sessions and of the whole server. */
+interface WindowRates {
+  readonly sessions: number;
+  readonly all: number;
+}
+
+/**
+ * Four windows of `windowSeconds`, one after the other: nothing running (the servers'
+ * own idle: Corosync, Pacemaker…), `lockstep status --watch` alone, the shell loop alone,
+ * nothing again.
+ * Two rows: the CPU of the sessions themselves, and what the whole server spent more than
+ * when idle (which adds the daemons answering the status commands: Corosync, Pacemaker).
+ */
+export async function watchCpu(context: BenchContext, windowSeconds: number): Promise<FigureResult[]> {
   const base = {
     id: 'watch-cpu',
     title: 'console: server CPU of --watch',
     note:
       `CPU seconds per minute on each server (both servers are samples), ${windowSeconds} s window, interval ${WATCH_INTERVAL_S} s: ` +
-      'everything under the sshd sessions of the connections (collectors, event streams, sshd). The peer runs the same ' +
-      `${POLL_COMMANDS.length} status commands every ${WATCH_INTERVAL_S} s from a shell loop (no event streams, no parsing): a floor.`,
+      "everything under the sshd sessions of the watch's connections (collectors, event streams, sshd). The peer runs the same " +
+      `${POLL_COMMANDS.length} status commands every ${WATCH_INTERVAL_S} s from a shell loop in one session, in its own window ` +
+      '(no event streams, no parsing): a floor.',
+  };
+  const serverBase = {
+    id: 'watch-cpu-server',
+    title: 'console: whole-server CPU added by --watch',
+    note:
+      "every process on the server (utime+stime, reaped children included) during the watch's window, minus the mean of an idle " +
+      "window before and one after (Corosync, Pacemaker and the rest alone; the detail shows both: their gap is this row's noise). It adds the daemons answering the status commands to the sessions' own CPU. " +
+      'Peer: the shell loop in its own window, minus the same idle.',
   };
   const lab = context.lab;
-  if (!lab) return unavailableFigure(base, `the lab is not up (${context.labProblem ?? 'unknown'})`);
-  const watch = startWatch(lab);
-  const loops = lab.addresses.map((address) => pollLoop(lab, address));
-  try {
-    await watch.next((event) => event.type === 'state', 60_000);
-    await sleep(WATCH_INTERVAL_S * 1000 + 1000);
-    const sample = (pid: number, address: string): number => sessionCpuSeconds(lab, address, clientPorts(pid, address));
-    const watchPid = watch.child.pid ?? 0;
-    const before = lab.addresses.map((address, index) => ({
-      mine: sample(watchPid, address),
-      peer: sample(loops[index]?.pid ?? 0, address),
-      at: performance.now(),
-    }));
-    process.stderr.write(`\n▶ ${base.title}: ${windowSeconds} s window\n`);
-    await sleep(windowSeconds * 1000);
-    const perMinute = (which: 'mine' | 'peer'): number[] =>
-      lab.addresses.map((address, index) => {
-        const start = before[index];
-        if (!start) throw new Error('no start sample');
-        const pid = which === 'mine' ? watchPid : (loops[index]?.pid ?? 0);
-        const used = sample(pid, address) - start[which];
-        return (used / ((performance.now() - start.at) / 1000)) * 60;
-      });
-    const mine = perMinute('mine');
-    const peer = perMinute('peer');
-    return {
-      ...base,
-      lockstep: { label: 'lockstep status --watch', command: 'lockstep --json status --watch', measurement: stats(mine, 'cpu-per-minute') },
-      peers: [{ label: 'shell loop, same commands (floor)', command: 'ssh root@server "while :; do <status commands>; sleep 5; done"', measurement: stats(peer, 'cpu-per-minute') }],
+  if (!lab) return [base, serverBase].map((b) => unavailableFigure(b, `the lab is not up (${context.labProblem ?? 'unknown'})`));
+  const perMinute = (seconds: number, fromMs: number, toMs: number): number => (seconds / ((toMs - fromMs) / 1000)) * 60;
+  /** One window; `pidFor(index)` is the local process whose connections to server `index` are measured. */
+  const window = async (who: string, pidFor: (index: number) => number | undefined): Promise<WindowRates[]> => {
+    process.stderr.write(`\n▶ ${base.title}: ${windowSeconds} s window, ${who}\n`);
+    const ports = (index: number, address: string): string[] => {
+      const pid = pidFor(index);
+      return pid === undefined ? ['0'] : clientPorts(pid, address);
     };
-  } catch (error) {
-    return unavailableFigure(base, error instanceof Error ? error.message : String(error));
-  } finally {
-    for (const loop of loops) loop.kill('SIGTERM');
+    const before = lab.addresses.map((address, index) => serverCpu(lab, address, ports(index, address), who));
+    await sleep(windowSeconds * 1000);
+    return lab.addresses.map((address, index) => {
+      const start = before[index];
+      if (!start) throw new Error('no start sample');
+      const end = serverCpu(lab, address, ports(index, address), who);
+      return { sessions: perMinute(end.sessions - start.sessions, start.at, end.at), all: perMinute(end.all - start.all, start.at, end.at) };
+    });
+  };
+  let watch: Watch | undefined;
+  let loops: PollLoop[] = [];
+  try {
+    const idle = await window('idle', () => undefined);
+    watch = startWatch(lab);
+    const watchPid = watch.child.pid ?? 0;
+    await watch.next((event) => event.type === 'state', 60_000);
+    await sleep(WATCH_INTERVAL_S * 1000 + 1000); // the event streams are up
+    const watched = await window('lockstep status --watch', () => watchPid);
     await watch.stop();
+    watch = undefined;
+    loops = lab.addresses.map((address) => pollLoop(lab, address));
+    await sleep(WATCH_INTERVAL_S * 1000 + 1000);
+    const looped = await window('shell loop', (index) => loops[index]?.child.pid ?? 0);
+    for (const loop of loops) loop.stop();
+    loops = [];
+    await sleep(2000);
+    // Corosync's own CPU wanders by a few tenths of a CPU s/min: an idle window on each side.
+    const idleAfter = await window('idle again', () => undefined);
+    const baseline = idle.map((rate, index) => (rate.all + (idleAfter[index]?.all ?? NaN)) / 2);
+    const added = (rates: WindowRates[]): number[] => rates.map((rate, index) => rate.all - (baseline[index] ?? NaN));
+    const windows = { idle, watch: watched, loop: looped, idleAfter };
+    const idleText = `idle ${idle.map((rate) => rate.all.toFixed(2)).join('/')} before, ${idleAfter.map((rate) => rate.all.toFixed(2)).join('/')} after`;
+    return [
+      {
+        ...base,
+        lockstep: { label: 'lockstep status --watch', command: 'lockstep --json status --watch --interval 5', measurement: stats(watched.map((rate) => rate.sessions), 'cpu-per-minute') },
+        peers: [{ label: 'shell loop, same commands (floor)', command: 'ssh root@server "while …; do <status commands>; sleep 5; done"', measurement: stats(looped.map((rate) => rate.sessions), 'cpu-per-minute') }],
+        runs: [windows],
+      },
+      {
+        ...serverBase,
+        lockstep: {
+          label: 'lockstep status --watch',
+          command: 'lockstep --json status --watch --interval 5',
+          measurement: stats(added(watched), 'cpu-per-minute'),
+          detail: idleText,
+        },
+        peers: [{ label: 'shell loop, same commands (floor)', command: 'ssh root@server "while …; do <status commands>; sleep 5; done"', measurement: stats(added(looped), 'cpu-per-minute') }],
+        runs: [windows],
+      },
+    ];
+  } catch (error) {
+    return [base, serverBase].map((b) => unavailableFigure(b, error instanceof Error ? error.message : String(error)));
+  } finally {
+    for (const loop of loops) loop.stop();
+    await watch?.stop();
   }
 }
 
 /** Resolves with the time (performance.now) at which node a's Pacemaker sees `node` offline. */
 function pacemakerSeesOffline(lab: LabFiles, address: string, node: string): { done: Promise<number>; child: ChildProcess } {
   const script =
-    `while crm_mon -1 --output-as=xml 2>/dev/null | grep -F ${quote(`name="${node}"`)} | grep -q 'online="true"'; ` +
+    // kill -0 $PPID: the loop ends with its sshd session (a client killed on a timeout leaves nothing behind).
+    `while kill -0 $PPID 2>/dev/null && crm_mon -1 --output-as=xml 2>/dev/null | grep -F ${quote(`name="${node}"`)} | grep -q 'online="true"'; ` +
     'do sleep 0.1; done; echo gone';
   const child = spawn('ssh', [...sshArgs(lab), `root@${address}`, script], { stdio: ['ignore', 'pipe', 'ignore'] });
   const done = new Promise<number>((resolve, reject) => {
@@ -239,13 +329,28 @@ function pacemakerSeesOffline(lab: LabFiles, address: string, node: string): { d
   return { done, child };
 }
 
+/**
+ * When node a's Corosync logged the new membership without node b (its journal, on the
+ * clock the lab's containers share with this machine), in seconds after `sinceEpochMs`.
+ */
+function corosyncSawLeave(lab: LabFiles, address: string, sinceEpochMs: number): number | null {
+  try {
+    const since = (sinceEpochMs / 1000).toFixed(3);
+    const out = onServer(lab, address, `journalctl -u corosync.service -o short-unix --no-pager --since @${since} | grep -m1 -E 'Members left|A new membership'`);
+    const epoch = Number(out.trim().split(/\s+/)[0]);
+    return Number.isFinite(epoch) ? Math.round((epoch * 1000 - sinceEpochMs)) / 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function faultAlert(context: BenchContext, runs: number): Promise<FigureResult> {
   const base = {
     id: 'fault-alert',
     title: 'console: fault → alert',
     note:
       `from \`systemctl stop corosync\` on node b to the watch's node-lost/link-down line (interval ${WATCH_INTERVAL_S} s; ` +
-      'the Corosync event stream wakes the poll early). The peer is Pacemaker itself on node a (crm_mon polled every 0.1 s ' +
+      "the cluster's journal stream wakes the poll early). The peer is Pacemaker itself on node a (crm_mon polled every 0.1 s " +
       'on the server, no SSH round trip per poll): when the cluster knows, the floor for any monitor. Runs only while no ' +
       'test run holds a lab lease.',
   };
@@ -259,6 +364,15 @@ export async function faultAlert(context: BenchContext, runs: number): Promise<F
   const watch = startWatch(lab);
   const mine: number[] = [];
   const peer: number[] = [];
+  /** Per run: the three views of the same fault, seconds after the stop (the journal one is independent of both timers). */
+  const runsDetail: {
+    alertKind: string;
+    watchSeconds: number;
+    pacemakerSeconds: number;
+    corosyncJournalSeconds: number | null;
+    /** How long the watch's last poll before the fault took per node (ms): a slow poll delays the alert. */
+    pollMsBefore: Record<string, number | null | undefined>;
+  }[] = [];
   try {
     await watch.next(healthy, 90_000).catch(() => {
       throw new Error('the pair was not healthy before the fault (both nodes online, links up): run `lockstep apply` on the lab');
@@ -268,7 +382,9 @@ export async function faultAlert(context: BenchContext, runs: number): Promise<F
       await sleep(2000);
       const pacemaker = pacemakerSeesOffline(lab, addressA, nodeB);
       await sleep(1500); // the loop is logged in and polling
+      const pollMsBefore = Object.fromEntries((watch.lastState()?.state?.nodes ?? []).map((node) => [node.key, node.pollMs]));
       const started = performance.now();
+      const startedEpoch = Date.now();
       onServer(lab, addressB, 'systemctl stop corosync');
       try {
         const alert = await watch.next(
@@ -277,6 +393,13 @@ export async function faultAlert(context: BenchContext, runs: number): Promise<F
         );
         mine.push((alert.at - started) / 1000);
         peer.push(((await Promise.race([pacemaker.done, sleep(60_000).then(() => NaN)])) - started) / 1000);
+        runsDetail.push({
+          alertKind: alert.event.alert?.kind ?? '',
+          watchSeconds: mine.at(-1) ?? NaN,
+          pacemakerSeconds: peer.at(-1) ?? NaN,
+          corosyncJournalSeconds: corosyncSawLeave(lab, addressA, startedEpoch),
+          pollMsBefore,
+        });
       } finally {
         pacemaker.child.kill('SIGTERM');
         onServer(lab, addressB, 'systemctl start corosync pacemaker');
@@ -289,6 +412,7 @@ export async function faultAlert(context: BenchContext, runs: number): Promise<F
       ...base,
       lockstep: { label: 'lockstep status --watch', command: 'lockstep --json status --watch', measurement: stats(mine) },
       peers: [{ label: 'Pacemaker on node a (floor)', command: 'crm_mon -1 --output-as=xml every 0.1 s on node a', measurement: stats(peer) }],
+      runs: runsDetail,
     };
   } catch (error) {
     return unavailableFigure(base, error instanceof Error ? error.message : String(error));

@@ -18,6 +18,11 @@ export interface Measurement {
   readonly max: number;
   readonly runs: number;
   readonly unit?: Unit;
+  /** Every run's value, in the order taken (so that later runs can be compared sample by sample). */
+  readonly samples?: readonly number[];
+  /** User and system CPU seconds of the command and its children, mean per run (hyperfine figures). */
+  readonly userCpu?: number;
+  readonly systemCpu?: number;
 }
 
 export interface ContenderResult {
@@ -38,6 +43,8 @@ export interface FigureResult {
   readonly peers: readonly ContenderResult[];
   /** Set when the figure as a whole could not run (e.g. the lab is down). */
   readonly unavailable?: string;
+  /** Per-run detail kept in the JSON only (instrumented applies with their journal times, console samples). */
+  readonly runs?: readonly unknown[];
 }
 
 export interface LabFiles {
@@ -49,12 +56,23 @@ export interface LabFiles {
   readonly labDir: string;
 }
 
+/** The apply the bench runs before its figures, so that every run times a converged lab. */
+export interface ConvergeResult {
+  readonly ok: boolean;
+  readonly wallSeconds: number;
+  /** Steps changed / already done / failed (a fresh lab: a full install; a converged one: 0 changed). */
+  readonly counts?: { readonly changed: number; readonly noop: number; readonly failed: number };
+  readonly message: string;
+}
+
 /** What every figure may use: the lab's files, a scratch directory and the run's flags. */
 export interface BenchContext {
   readonly lab?: LabFiles;
   readonly labProblem?: string;
   readonly scratch: string;
   readonly fullInstall: boolean;
+  /** Set when the selected figures needed a converged lab (bench.ts converges it first). */
+  readonly converge?: ConvergeResult;
 }
 
 export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -68,7 +86,7 @@ export function stats(samples: readonly number[], unit: Unit = 'time'): Measurem
   const n = samples.length;
   const mean = samples.reduce((sum, value) => sum + value, 0) / n;
   const variance = n > 1 ? samples.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, stddev: Math.sqrt(variance), min: Math.min(...samples), max: Math.max(...samples), runs: n, unit };
+  return { mean, stddev: Math.sqrt(variance), min: Math.min(...samples), max: Math.max(...samples), runs: n, unit, samples: [...samples] };
 }
 
 /** OpenSSH options to log in to a lab server as the bench does (no connection sharing). */

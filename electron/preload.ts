@@ -29,11 +29,16 @@ const bridge: LockstepBridge = {
   probe: call('probe'),
   loadSiteFile: call('loadSiteFile'),
   validateSiteField: call('validateSiteField'),
+  suggestSite: call('suggestSite'),
+  saveSite: call('saveSite'),
+  verifyPair: call('verifyPair'),
   validate: call('validate'),
   plan: call('plan'),
   apply: call('apply'),
   cancel: call('cancel'),
   watchPair: call('watchPair'),
+  runAction: call('runAction'),
+  ackAlert: call('ackAlert'),
   onEvent(listener) {
     listeners.add(listener);
     // Main queues events until the first subscriber says it is ready.

@@ -17,7 +17,7 @@ packages=(
 
 # --vm adds what the VM lab needs (`npm run test:lab`, `lockstep lab up --kind vm`).
 if [ "${1:-}" = --vm ]; then
-  packages+=(qemu-system-x86 qemu-utils)
+  packages+=(qemu-system-x86 qemu-utils busybox-static) # busybox: the FT test's tiny guest
 fi
 
 if [ "$(id -u)" != 0 ]; then

@@ -1,12 +1,15 @@
 import { z } from 'zod';
+import { ActionRequestSchema, ActionResultSchema } from './actions';
 import { PlanSchema, StepFailureSchema, StopPointSchema } from './apply-events';
 import { EndpointSchema, LoginSchema } from './endpoint';
 import { parseEndpoint } from './endpoint-parse';
 import { LockstepError, type ErrorCode, type ErrorInfo } from './errors';
 import { FindingSchema } from './finding';
 import { InventorySchema } from './inventory';
-import { AlertSchema, PairStateSchema } from './monitor';
+import { AlertSchema, PairHistorySchema, PairStateSchema } from './monitor';
+import { RoleSuggestionSchema } from './roles';
 import { parseCidr, problemText, validateSiteField } from './site';
+import { VerifyResultSchema } from './verify';
 import type { LockstepEvent } from './events';
 
 /**
@@ -53,6 +56,11 @@ export const SecretsSchema = z
     password: z.string().max(1024).optional(),
     passphrase: z.string().max(1024).optional(),
     sudoPassword: z.string().max(1024).optional(),
+    /** The BMC (IPMI) password of node a and b, when the site fences with IPMI (Options screen). */
+    bmcPasswords: z
+      .object({ a: z.string().max(1024).optional(), b: z.string().max(1024).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -269,10 +277,11 @@ export const ApplyResultSchema = z.object({
 });
 export type ApplyResultView = z.infer<typeof ApplyResultSchema>;
 
-/** The console's first picture: the pair now and the alerts kept on disk. */
+/** The console's first picture: the pair now, the alerts kept on disk, the last hour's charts. */
 export const WatchResultSchema = z.object({
   state: PairStateSchema,
   recentAlerts: z.array(AlertSchema),
+  history: PairHistorySchema,
 });
 export type WatchResult = z.infer<typeof WatchResultSchema>;
 
@@ -329,6 +338,43 @@ export const calls = {
     args: z.object({ field: z.string().min(1).max(200), value: z.unknown() }).strict(),
     result: FieldCheckSchema,
   },
+  /**
+   * Steps 5–6: what `lockstep init` would decide for these two servers (roles found by
+   * probing the wire, private-link addresses, pool disks), with the evidence; changes nothing.
+   */
+  suggestSite: {
+    args: z
+      .object({
+        nodes: z.array(EndpointSchema).length(2),
+        login: LoginSchema.strict(),
+        secrets: SecretsSchema.optional(),
+        /** The pair name, when the user has given a valid one (probing does not depend on it). */
+        name: z.string().max(64).optional(),
+        operationId: OperationIdSchema.optional(),
+      })
+      .strict(),
+    result: RoleSuggestionSchema,
+  },
+  /**
+   * Step 7's hand-over: writes the site the wizard edited (a site-file mapping, checked
+   * with the site format's own rules) as a commented YAML file Lockstep owns, so that
+   * Validate, Plan, Install and the CLI (`-c`) all work on the same file.
+   */
+  saveSite: {
+    args: z
+      .object({
+        site: z.record(z.string(), z.unknown()),
+        /** Why values were chosen, by field, written as comments (`lockstep init`'s notes). */
+        notes: z.record(z.string(), z.string().max(2000)).optional(),
+      })
+      .strict(),
+    result: SiteFileResultSchema,
+  },
+  /** Step 11: the proof after an install (quorum, services, DRBD, fencing); changes nothing. */
+  verifyPair: {
+    args: z.object({ ...siteCall }).strict(),
+    result: VerifyResultSchema,
+  },
   /** Step 8: every check (or `only` these) on both servers; changes nothing. */
   validate: {
     args: z.object({ ...siteCall, only: CheckIdsSchema.optional() }).strict(),
@@ -358,6 +404,22 @@ export const calls = {
       .object({ ...siteCall, operationId: OperationIdSchema, intervalSeconds: z.number().int().min(1).max(3600).optional() })
       .strict(),
     result: WatchResultSchema,
+  },
+  /**
+   * A console action (node to maintenance and back, migrate a VM, change a VM's level),
+   * run by the engine as inspect → change or no-op → apply → verify; `dryRun` stops
+   * after inspecting and returns what it would do.
+   */
+  runAction: {
+    args: z
+      .object({ ...siteCall, action: ActionRequestSchema, dryRun: z.boolean().optional() })
+      .strict(),
+    result: ActionResultSchema,
+  },
+  /** Marks an alert of the site's pair acknowledged, in its event log on disk. */
+  ackAlert: {
+    args: z.object({ sitePath: SitePathSchema, alertId: z.string().min(1).max(300) }).strict(),
+    result: z.object({ alert: AlertSchema, alreadyAcknowledged: z.boolean() }),
   },
 } as const;
 

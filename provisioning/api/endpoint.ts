@@ -24,4 +24,6 @@ export interface Secrets {
   readonly password?: string;
   readonly passphrase?: string;
   readonly sudoPassword?: string;
+  /** BMC (IPMI) passwords for fencing, per node: used by the fencing step, never by SSH. */
+  readonly bmcPasswords?: { readonly a?: string; readonly b?: string };
 }

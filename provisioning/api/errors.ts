@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'plan.stale'
   /** Validation found a `fail` the command cannot continue past. */
   | 'checks.failed'
+  /** A console action refused for safety (standby of the last online node, an `ft` level). */
+  | 'action.refused'
   | 'lab.unsupported'
   | 'lab.failed'
   | 'cancelled'

@@ -75,6 +75,8 @@ export const LinkStateSchema = z.object({
   errors: z.number().optional(),
   /** Throughput since the previous poll, bytes per second (both directions). */
   bytesPerSecond: z.number().optional(),
+  /** Round trip of the link as knet measures it (Corosync links), milliseconds; the ends' mean. */
+  latencyMs: z.number().optional(),
 });
 export type LinkState = z.infer<typeof LinkStateSchema>;
 
@@ -166,13 +168,64 @@ export const AlertSchema = z.object({
   message: z.string(),
   node: z.string().optional(),
   subject: z.string().optional(),
+  /** When a person acknowledged it (kept in the event log, so it stays acknowledged). */
+  acknowledgedAt: z.string().optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
+
+/**
+ * One poll's chart values, by series id (`latency:corosync-0`, `throughput:replication`):
+ * what the console's charts draw. A null value is a gap (the link was down, a node unreachable).
+ */
+export const MetricSampleSchema = z.object({
+  /** Milliseconds since the epoch. */
+  at: z.number(),
+  values: z.record(z.string(), z.number().nullable()),
+});
+export type MetricSample = z.infer<typeof MetricSampleSchema>;
+
+/** What a series measures; the chart it belongs to follows from it. */
+export const MetricKindSchema = z.enum(['latency', 'throughput']);
+export type MetricKind = z.infer<typeof MetricKindSchema>;
+
+/** One line of a chart: its id, what it measures, a label, and points oldest first. */
+export const MetricSeriesSchema = z.object({
+  id: z.string(),
+  kind: MetricKindSchema,
+  label: z.string(),
+  /** `[epoch ms, value]`; a null value is a gap. */
+  points: z.array(z.tuple([z.number(), z.number().nullable()])),
+});
+export type MetricSeries = z.infer<typeof MetricSeriesSchema>;
+
+/** The monitor's history: every series over the last `windowSeconds` (an hour). */
+export const PairHistorySchema = z.object({
+  windowSeconds: z.number(),
+  series: z.array(MetricSeriesSchema),
+});
+export type PairHistory = z.infer<typeof PairHistorySchema>;
+
+/** How much history the console keeps and charts. */
+export const HISTORY_WINDOW_SECONDS = 3600;
+
+/** A series id, and back: `latency:corosync-0` is the latency of Corosync link 0. */
+export function seriesId(kind: MetricKind, subject: string): string {
+  return `${kind}:${subject}`;
+}
+
+/** The kind of a series id, or null for an id this version does not know. */
+export function seriesKind(id: string): MetricKind | null {
+  const kind = id.split(':')[0];
+  const parsed = MetricKindSchema.safeParse(kind);
+  return parsed.success ? parsed.data : null;
+}
 
 /** What a live watch streams (`status --watch --json` prints one per line). */
 export const MonitorEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), state: PairStateSchema }),
   z.object({ type: z.literal('alert'), alert: AlertSchema }),
+  /** The chart values of one poll (every poll, changed or not), with a label per new series. */
+  z.object({ type: z.literal('sample'), sample: MetricSampleSchema, labels: z.record(z.string(), z.string()) }),
 ]);
 export type MonitorEvent = z.infer<typeof MonitorEventSchema>;
 

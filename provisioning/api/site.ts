@@ -620,6 +620,52 @@ const AvailabilitySchema = documented(
   },
 );
 
+/** An http(s) URL, as the webhook needs it (anything else cannot be POSTed to). */
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const WebhookSchema = documented(
+  z.union([
+    z.string().refine(isHttpUrl),
+    z.strictObject({
+      env: documented(z.string().regex(ENV_NAME), {
+        description: 'The environment variable that holds the webhook URL when Lockstep runs (for a URL that carries a token).',
+        expected: 'an environment variable name of letters, digits and `_`',
+        example: 'LOCKSTEP_WEBHOOK_URL',
+      }),
+    }),
+  ]),
+  {
+    description:
+      'Where every alert is POSTed as JSON (`{source: "lockstep", alert}`), from `status --watch` and the console. A URL that carries a token belongs in an environment variable: `{ env: NAME }`.',
+    expected: 'an http:// or https:// URL, or `{ env: VARIABLE_NAME }`',
+    default: 'none (the `LOCKSTEP_WEBHOOK_URL` environment variable, when set)',
+    example: 'https://alerts.example.com/lockstep',
+    fix: (got) =>
+      typeof got === 'string' && !/^https?:\/\//.test(got)
+        ? `write the whole URL with its scheme, e.g. \`https://${got}\`.`
+        : 'e.g. `https://alerts.example.com/lockstep`, or `{ env: LOCKSTEP_WEBHOOK_URL }`.',
+  },
+);
+
+const AlertsSchema = documented(
+  z.strictObject({
+    webhook: WebhookSchema.optional(),
+  }),
+  {
+    description: 'Where the console sends its alerts besides its own event log.',
+    expected: 'a mapping with webhook',
+    default: 'none',
+    example: '{ webhook: https://alerts.example.com/lockstep }',
+  },
+);
+
 /** The schema of the file as written. Unknown fields are errors everywhere. */
 export const SiteFileSchema = documented(
   z.strictObject({
@@ -645,6 +691,7 @@ export const SiteFileSchema = documented(
     fencing: FencingSchema.optional(),
     packages: PackagesSchema.optional(),
     availability: AvailabilitySchema.optional(),
+    alerts: AlertsSchema.optional(),
   }),
   {
     description: 'A Lockstep site file: one pair of servers and how to install it.',
@@ -736,7 +783,12 @@ export interface ResolvedSite<A extends Auto = Auto> {
   readonly fencing: { readonly mode: 'ipmi' | 'none'; readonly acknowledgeNoFencing: boolean };
   readonly packages: { readonly source: 'mirror' } | { readonly source: 'bundle'; readonly bundle: string };
   readonly availability: { readonly default: 'ha' | 'ft' | 'none' };
+  /** Only when the file has an `alerts` section. */
+  readonly alerts?: { readonly webhook: WebhookSource | null };
 }
+
+/** Where the webhook URL comes from: written in the file, or an environment variable. */
+export type WebhookSource = { readonly url: string } | { readonly env: string };
 
 /** A site with nothing left to probe: what recipes and checks consume. */
 export type ConcreteSite = ResolvedSite<never>;

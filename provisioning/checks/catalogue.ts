@@ -278,17 +278,18 @@ export const Catalogue = [
     id: 'ft.colo-unsupported',
     area: 'software',
     title: 'Fault tolerance (COLO)',
-    rule: 'fail when the default level is ft and the QEMU build lacks COLO support; info otherwise',
+    rule: 'fail when the default level is ft and COLO is known not to work with this QEMU: a COLO building block (colo-compare, filter-mirror, filter-redirector, filter-rewriter, replication) is missing, or the server has no KVM (QEMU 7.2 under TCG hangs at a checkpoint); warn when the default level is ft and COLO has not been proven with this QEMU (KVM); info otherwise. See docs/ft-colo.md',
     remedy:
-      'Choose the ha level, or use a QEMU build with COLO (replication, colo-compare, filter-rewriter).',
+      'Choose the ha level; for ft, run the servers with KVM (/dev/kvm) and a QEMU with every COLO building block (Debian 12’s QEMU 7.2 has them).',
   },
   // Safety
   {
     id: 'quorum.witness-unreachable',
     area: 'safety',
     title: 'Quorum witness',
-    rule: 'fail when a quorum witness is configured and cannot be reached over SSH and port 5403',
-    remedy: 'Check the witness address and that it runs SSH; Lockstep installs corosync-qnetd there.',
+    rule: 'fail when a quorum witness is configured and Lockstep cannot log into it over SSH with administrator rights, or a node cannot reach its port 5403 (no answer, no route, or refused while corosync-qnetd runs)',
+    remedy:
+      'Check the witness address, that it runs SSH with its host key pinned (`lockstep trust`), and that nothing between the nodes and the witness drops TCP port 5403; Lockstep installs corosync-qnetd there.',
   },
   {
     id: 'fence.bmc-unreachable',

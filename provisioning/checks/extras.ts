@@ -1,4 +1,5 @@
 import type { Fact } from '../facts/types';
+import { COLO_BUILDING_BLOCKS } from '../ft/support';
 
 /**
  * Facts that only validation needs (beyond the inventory): the SSH session's server
@@ -29,14 +30,8 @@ export interface NodeExtras {
   };
 }
 
-/** COLO needs all of these (QEMU's docs/COLO-FT.txt). */
-export const COLO_FEATURES = [
-  'colo-compare',
-  'filter-mirror',
-  'filter-redirector',
-  'filter-rewriter',
-  'replication',
-] as const;
+/** COLO needs all of these (QEMU's docs/COLO-FT.txt); the ft driver's list. */
+export const COLO_FEATURES = COLO_BUILDING_BLOCKS;
 
 export const sessionFact: Fact<NodeExtras['session'] | null> = {
   id: 'session',

@@ -8,26 +8,54 @@ export const quorumWitnessUnreachable: Check = {
   run: (context) => {
     const quorum = context.site.quorum;
     if (quorum === 'two_node') return [];
+    const address = quorum.witness.address;
     const witness = context.witness;
     if (!witness)
       return [finding('quorum.witness-unreachable', 'warn', 'The quorum witness was not checked.')];
-    return witness.reachable
-      ? [
-          finding(
-            'quorum.witness-unreachable',
-            'pass',
-            `Witness ${quorum.witness.address} answers: ${witness.detail}.`,
-            { subject: quorum.witness.address },
-          ),
-        ]
-      : [
+    const findings = [];
+    if (!witness.reachable)
+      findings.push(
+        finding(
+          'quorum.witness-unreachable',
+          'fail',
+          `Witness ${address} cannot be used: ${witness.detail}`,
+          {
+            subject: address,
+            ...(witness.remedy !== undefined && { remedy: witness.remedy }),
+          },
+        ),
+      );
+    for (const [index, node] of context.nodes.entries()) {
+      const key = index === 0 ? 'a' : 'b';
+      const port = witness.port?.[key];
+      if (!port) continue;
+      const blocked =
+        port.answer === 'no-answer' ||
+        port.answer === 'unreachable' ||
+        (port.answer === 'refused' && witness.qnetdActive === true);
+      if (blocked)
+        findings.push(
           finding(
             'quorum.witness-unreachable',
             'fail',
-            `Witness ${quorum.witness.address} cannot be reached: ${witness.detail}.`,
-            { subject: quorum.witness.address },
+            `${node.label} cannot reach the witness's port ${witness.qnetdPort} (${address}): ${port.detail}.`,
+            {
+              node: node.label,
+              subject: address,
+              remedy: `corosync-qdevice on ${node.label} connects to ${address}:${witness.qnetdPort}: open that TCP port between the nodes and the witness (a firewall${port.answer === 'refused' ? ' that rejects it' : ' that drops it, or a missing route'} is the usual cause).`,
+            },
           ),
-        ];
+        );
+    }
+    if (findings.length > 0) return findings;
+    const ports = witness.port
+      ? ` The nodes reach its port ${witness.qnetdPort}${witness.qnetdActive ? '' : ' (nothing listens there until apply installs corosync-qnetd)'}.`
+      : '';
+    return [
+      finding('quorum.witness-unreachable', 'pass', `Witness ${address}: ${witness.detail}.${ports}`, {
+        subject: address,
+      }),
+    ];
   },
 };
 

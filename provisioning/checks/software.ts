@@ -1,5 +1,6 @@
 import { isFactError } from '../api/inventory';
-import { COLO_FEATURES } from './extras';
+import { coloSupport } from '../ft/support';
+import { assertNever } from '../util/assert-never';
 import { finding, reachedNodes, type Check } from './types';
 
 /** Software checks: package source, conflicts, DRBD and COLO (PRODUCT.md "Software"). */
@@ -142,6 +143,11 @@ export const kmodDrbdUnavailable: Check = {
     }),
 };
 
+/**
+ * COLO (`ft`) needs more than the building blocks QEMU lists: the decision is
+ * `coloSupport` (provisioning/ft/support.ts), which knows what was measured — e.g. QEMU
+ * 7.2 under TCG hangs at a checkpoint, so a server without KVM is refused.
+ */
 export const ftColoUnsupported: Check = {
   id: 'ft.colo-unsupported',
   applicable: () => true,
@@ -160,20 +166,25 @@ export const ftColoUnsupported: Check = {
         return finding(
           'ft.colo-unsupported',
           ft ? 'warn' : 'info',
-          'QEMU is not installed yet: COLO support is checked again after installation (Debian 12’s QEMU 7.2 includes it).',
+          'QEMU is not installed yet: COLO support is checked again after installation.',
           { node: node.label },
         );
-      const missing = COLO_FEATURES.filter((feature) => !qemu.coloFeatures.includes(feature));
-      if (missing.length === 0)
-        return finding('ft.colo-unsupported', 'pass', `QEMU ${qemu.version} supports COLO.`, {
-          node: node.label,
-        });
-      return finding(
-        'ft.colo-unsupported',
-        ft ? 'fail' : 'info',
-        `QEMU ${qemu.version} lacks COLO building blocks: ${missing.join(', ')}.`,
-        { node: node.label },
-      );
+      const kvm = node.inventory.kvm;
+      const verdict = coloSupport({
+        version: qemu.version,
+        features: qemu.coloFeatures,
+        accel: isFactError(kvm) ? null : kvm.devKvm ? 'kvm' : 'tcg',
+      });
+      switch (verdict.status) {
+        case 'proven':
+          return finding('ft.colo-unsupported', 'pass', verdict.reason, { node: node.label });
+        case 'unproven':
+          return finding('ft.colo-unsupported', ft ? 'warn' : 'info', verdict.reason, { node: node.label });
+        case 'refused':
+          return finding('ft.colo-unsupported', ft ? 'fail' : 'info', verdict.reason, { node: node.label });
+        default:
+          return assertNever(verdict);
+      }
     });
   },
 };

@@ -32,12 +32,31 @@ export interface CheckContext {
   readonly nodes: readonly [NodeState, NodeState];
   /** The wire probe; an ErrorInfo when it could not run. */
   readonly wire?: WireProbeResult | { readonly error: ErrorInfo };
-  /** Reachability of the quorum witness (when one is configured). */
-  readonly witness?: { readonly reachable: boolean; readonly detail: string };
+  /** The quorum witness (when one is configured), as apply will reach it. */
+  readonly witness?: WitnessState;
   /** The offline bundle on this computer (when packages come from one): is it built? */
   readonly bundle?: { readonly ready: boolean; readonly detail: string };
   /** Per node: whether the BMC answered (when fencing is ipmi). */
   readonly bmc?: Partial<Record<NodeKey, { readonly reachable: boolean; readonly detail: string }>>;
+}
+
+/** How a node's TCP connection to the witness's qnetd port (5403) went. */
+export type QnetdPortAnswer = 'open' | 'refused' | 'no-answer' | 'unreachable';
+
+/** What validation learned about the quorum witness. */
+export interface WitnessState {
+  /** Lockstep logged in over SSH with the site's user and key and has administrator rights there. */
+  readonly reachable: boolean;
+  /** What answered, or why it could not be used. */
+  readonly detail: string;
+  /** The fix when it could not be used (e.g. how to pin its host key). */
+  readonly remedy?: string;
+  /** corosync-qnetd already runs on the witness (a later apply, or a witness shared with other pairs). */
+  readonly qnetdActive?: boolean;
+  /** The TCP port corosync-qnetd listens on (corosync-qdevice on the nodes connects there). */
+  readonly qnetdPort: number;
+  /** Per node: its TCP connection to the witness's qnetd port. */
+  readonly port?: Partial<Record<NodeKey, { readonly answer: QnetdPortAnswer; readonly detail: string }>>;
 }
 
 /** One check of the catalogue (Rancher Desktop's diagnostics shape, with our ids). */

@@ -23,7 +23,7 @@ export const BUSINESS_BRIDGE = 'lsk-biz';
 export type NicRole = 'management' | 'private' | 'business';
 
 /** One server of the lab pair. */
-export interface LabNodeSpec {
+export interface LabNodeSpec extends LabMachineSpec {
   /** Short id used in commands (`labExec('a', …)`) and on host-side names. */
   readonly name: 'a' | 'b';
   readonly hostname: string;
@@ -54,6 +54,41 @@ export const LAB_NODES: readonly LabNodeSpec[] = [
     hostVeths: { management: 'lsk-b-mgmt', business: 'lsk-b-biz' },
   },
 ];
+
+/**
+ * What every machine of the lab has, servers and witness alike: what the container,
+ * its overlay, its namespace and `labExec` need.
+ */
+export interface LabMachineSpec {
+  /** Short id used in commands (`labExec('w', …)`). */
+  readonly name: string;
+  readonly hostname: string;
+  readonly address: string;
+  readonly netns: string;
+}
+
+/**
+ * The optional third machine: a quorum witness (corosync-qnetd) with a management NIC
+ * only, as a small box or VM next to a real pair would be. Not part of `lab up` by
+ * default: `lab up --witness` or `lab witness up` adds it, `lab witness down` removes it.
+ */
+export interface LabWitnessSpec extends LabMachineSpec {
+  readonly name: 'w';
+  readonly nics: { readonly management: string };
+  readonly hostVeths: { readonly management: string };
+}
+
+export const LAB_WITNESS: LabWitnessSpec = {
+  name: 'w',
+  hostname: 'lockstep-w',
+  address: '10.211.0.13',
+  netns: 'lsk-w',
+  nics: { management: 'enp1s0' },
+  hostVeths: { management: 'lsk-w-mgmt' },
+};
+
+/** Every machine the lab may run: the two servers, then the witness. */
+export const LAB_MACHINES: readonly LabMachineSpec[] = [...LAB_NODES, LAB_WITNESS];
 
 /** SSH port of the lab servers. */
 export const LAB_SSH_PORT = 22;
@@ -90,15 +125,24 @@ export function labDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), 'lab');
 }
 
-/** Looks a lab server up by its short name. */
-export function labNode(name: string): LabNodeSpec {
-  const node = LAB_NODES.find((candidate) => candidate.name === name || candidate.hostname === name);
-  if (!node) {
+function findMachine<M extends LabMachineSpec>(machines: readonly M[], name: string): M {
+  const machine = machines.find((candidate) => candidate.name === name || candidate.hostname === name);
+  if (!machine) {
     throw new LockstepError({
       code: 'usage',
-      message: `There is no lab server named ${name}.`,
-      remedy: `Use one of: ${LAB_NODES.flatMap((n) => [n.name, n.hostname]).join(', ')}.`,
+      message: `There is no lab ${machines.length > LAB_NODES.length ? 'machine' : 'server'} named ${name}.`,
+      remedy: `Use one of: ${machines.flatMap((m) => [m.name, m.hostname]).join(', ')}.`,
     });
   }
-  return node;
+  return machine;
+}
+
+/** Looks any lab machine (a server or the witness) up by its short name or hostname. */
+export function labMachine(name: string): LabMachineSpec {
+  return findMachine(LAB_MACHINES, name);
+}
+
+/** Looks a lab server up by its short name. */
+export function labNode(name: string): LabNodeSpec {
+  return findMachine(LAB_NODES, name);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_USER, NOSUDO_USER } from './constants';
 import { run } from './run';
@@ -38,4 +38,14 @@ export async function setLabPasswords(root: string, credentials: LabCredentials)
     .map((entry) => `${entry.user}:${entry.password}\n`)
     .join('');
   await run(['chroot', root, 'chpasswd'], { stdin: lines });
+}
+
+/** Reads the practice-lab credentials of the running lab; `undefined` when there are none (or they are unreadable). */
+export function readLabCredentials(labDirectory: string): LabCredentials | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(credentialsPath(labDirectory), 'utf8')) as Partial<LabCredentials>;
+    return parsed.admin?.password && parsed.nosudo?.password ? (parsed as LabCredentials) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { LockstepError } from '../api/errors';
-import { LAB_NODES, labDir } from './constants';
+import { LAB_MACHINES, labDir } from './constants';
 import { credentialsPath } from './credentials';
 import { unmountTree } from './mounts';
 import { destroyNetwork } from './network';
@@ -31,7 +31,7 @@ export interface LabDownOptions {
 
 /**
  * Takes the lab down completely, whatever state it is in (running, half built by a
- * crashed `up`, or already down): stops the containers (SIGTERM, then SIGKILL after a
+ * crashed `up`, or already down), the witness included: stops the containers (SIGTERM, then SIGKILL after a
  * grace period), unmounts the overlays, deletes namespaces, veths and bridges, and the
  * servers' writable layers. The cached root, the lab key and the logs stay.
  */
@@ -65,24 +65,27 @@ export async function takeDown(
   const removed = labLeftovers();
 
   const nspawns = new Set<number>();
-  for (const node of LAB_NODES) {
-    for (const pid of findLabNspawns(node)) nspawns.add(pid);
-    const recorded = state?.nodes.find((entry) => entry.name === node.name)?.pid;
-    if (recorded !== undefined && isLabNspawn(recorded, node)) nspawns.add(recorded);
+  for (const machine of LAB_MACHINES) {
+    for (const pid of findLabNspawns(machine)) nspawns.add(pid);
+    const recorded =
+      machine.name === 'w'
+        ? state?.witness?.pid
+        : state?.nodes.find((entry) => entry.name === machine.name)?.pid;
+    if (recorded !== undefined && isLabNspawn(recorded, machine)) nspawns.add(recorded);
   }
   if (nspawns.size > 0) {
-    say(`Stopping ${nspawns.size} server container(s)…`);
+    say(`Stopping ${nspawns.size} lab container(s)…`);
     await stopProcesses([...nspawns]);
   }
-  for (const node of LAB_NODES) {
-    const stragglers = await netnsPids(node.netns);
+  for (const machine of LAB_MACHINES) {
+    const stragglers = await netnsPids(machine.netns);
     if (stragglers.length > 0) await stopProcesses(stragglers, 2_000);
   }
 
-  for (const node of LAB_NODES) await removeOverlay(serverDirs(labDirectory, node));
+  for (const machine of LAB_MACHINES) await removeOverlay(serverDirs(labDirectory, machine));
   for (const target of labOverlayMounts()) await unmountTree(target);
-  for (const node of LAB_NODES)
-    rmSync(`/run/systemd/nspawn/propagate/${node.hostname}`, { recursive: true, force: true });
+  for (const machine of LAB_MACHINES)
+    rmSync(`/run/systemd/nspawn/propagate/${machine.hostname}`, { recursive: true, force: true });
 
   await destroyNetwork();
   removeLabState(labDirectory);

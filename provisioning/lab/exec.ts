@@ -1,5 +1,5 @@
 import { LockstepError } from '../api/errors';
-import { labNode } from './constants';
+import { labMachine } from './constants';
 import { containerLeader, findLabNspawns } from './processes';
 import { run, type RunResult } from './run';
 
@@ -14,7 +14,7 @@ export interface LabExecOptions {
 
 /** The host pid of a running lab server's PID 1 (systemd). */
 export function labLeaderPid(nodeName: string): number {
-  const node = labNode(nodeName);
+  const node = labMachine(nodeName);
   const nspawn = findLabNspawns(node)[0];
   const leader = nspawn === undefined ? undefined : containerLeader(nspawn);
   if (leader === undefined) {

@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import {
   BUSINESS_BRIDGE,
   HOST_ADDRESS,
+  LAB_MACHINES,
   LAB_NODES,
+  LAB_WITNESS,
   MANAGEMENT_BRIDGE,
   MANAGEMENT_PREFIX,
-  type LabNodeSpec,
+  type LabMachineSpec,
 } from './constants';
 import { run } from './run';
 
@@ -37,7 +39,7 @@ async function createBridge(name: string): Promise<void> {
 
 /** A veth pair from a host bridge into a server's namespace, named as the server sees it. */
 async function plugIntoBridge(
-  node: LabNodeSpec,
+  node: Pick<LabMachineSpec, 'netns'>,
   hostEnd: string,
   bridge: string,
   nic: string,
@@ -47,6 +49,27 @@ async function plugIntoBridge(
   await ip('link', 'set', 'dev', hostEnd, 'master', bridge);
   await ip('link', 'set', 'dev', hostEnd, 'up');
   await ip('-n', node.netns, 'link', 'set', 'dev', nic, 'up');
+}
+
+/** A machine's own namespace, its management NIC on the management bridge, with its address. */
+async function plugIntoManagement(
+  machine: LabMachineSpec & {
+    readonly nics: { readonly management: string };
+    readonly hostVeths: { readonly management: string };
+  },
+): Promise<void> {
+  await ip('netns', 'add', machine.netns);
+  await ip('-n', machine.netns, 'link', 'set', 'dev', 'lo', 'up');
+  await plugIntoBridge(machine, machine.hostVeths.management, MANAGEMENT_BRIDGE, machine.nics.management);
+  await ip(
+    '-n',
+    machine.netns,
+    'addr',
+    'add',
+    `${machine.address}/${MANAGEMENT_PREFIX}`,
+    'dev',
+    machine.nics.management,
+  );
 }
 
 /**
@@ -61,20 +84,7 @@ export async function createNetwork(): Promise<void> {
   await createBridge(MANAGEMENT_BRIDGE);
   await ip('addr', 'add', `${HOST_ADDRESS}/${MANAGEMENT_PREFIX}`, 'dev', MANAGEMENT_BRIDGE);
   await createBridge(BUSINESS_BRIDGE);
-  for (const node of LAB_NODES) {
-    await ip('netns', 'add', node.netns);
-    await ip('-n', node.netns, 'link', 'set', 'dev', 'lo', 'up');
-    await plugIntoBridge(node, node.hostVeths.management, MANAGEMENT_BRIDGE, node.nics.management);
-    await ip(
-      '-n',
-      node.netns,
-      'addr',
-      'add',
-      `${node.address}/${MANAGEMENT_PREFIX}`,
-      'dev',
-      node.nics.management,
-    );
-  }
+  for (const node of LAB_NODES) await plugIntoManagement(node);
   // Creation order sets interface indexes; follow each server's name order so that the
   // index order (what `ip link` lists) reveals no role either.
   const ordered = LAB_NODES.flatMap((node) =>
@@ -107,10 +117,33 @@ export async function createNetwork(): Promise<void> {
   }
 }
 
-/** Every host-side device name the lab may have created. */
+/**
+ * Plugs the witness into the management network: its own namespace with one NIC on
+ * the management bridge and its address, nothing else (it needs no private cable and
+ * no business network). The bridge must exist: the pair's network comes first.
+ */
+export async function createWitnessNetwork(): Promise<void> {
+  await plugIntoManagement(LAB_WITNESS);
+}
+
+/** Removes the witness's wiring (its veth and namespace), whatever part of it exists. */
+export async function destroyWitnessNetwork(): Promise<void> {
+  const witness = LAB_WITNESS;
+  if (hostLinkExists(witness.hostVeths.management))
+    await run(['ip', 'link', 'del', 'dev', witness.hostVeths.management], { allowFailure: true });
+  if (netnsExists(witness.netns)) await run(['ip', 'netns', 'del', witness.netns], { allowFailure: true });
+}
+
+/** The witness's host-side device names. */
+export function witnessHostLinks(): string[] {
+  return [LAB_WITNESS.hostVeths.management];
+}
+
+/** Every host-side device name the lab may have created, the witness's included. */
 export function labHostLinks(): string[] {
   return [
     ...LAB_NODES.flatMap((node) => [node.hostVeths.management, node.hostVeths.business]),
+    ...witnessHostLinks(),
     MANAGEMENT_BRIDGE,
     BUSINESS_BRIDGE,
   ];
@@ -118,13 +151,14 @@ export function labHostLinks(): string[] {
 
 /**
  * Removes the lab's wiring, whatever part of it exists: host veth ends (their peers
- * go with them), the namespaces (the private cable goes with them), the bridges.
+ * go with them), the namespaces (the private cable goes with them), the bridges; the
+ * witness's too.
  */
 export async function destroyNetwork(): Promise<void> {
   for (const name of labHostLinks()) {
     if (hostLinkExists(name)) await run(['ip', 'link', 'del', 'dev', name], { allowFailure: true });
   }
-  for (const node of LAB_NODES) {
-    if (netnsExists(node.netns)) await run(['ip', 'netns', 'del', node.netns], { allowFailure: true });
+  for (const machine of LAB_MACHINES) {
+    if (netnsExists(machine.netns)) await run(['ip', 'netns', 'del', machine.netns], { allowFailure: true });
   }
 }

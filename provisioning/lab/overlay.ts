@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LockstepError } from '../api/errors';
-import type { LabNodeSpec } from './constants';
+import type { LabMachineSpec } from './constants';
 import { mountsUnder, unmountTree } from './mounts';
 import { run } from './run';
 
@@ -15,7 +15,7 @@ export interface ServerDirs {
 }
 
 /** Where a server's writable layer and merged root live. */
-export function serverDirs(labDirectory: string, node: LabNodeSpec): ServerDirs {
+export function serverDirs(labDirectory: string, node: Pick<LabMachineSpec, 'hostname'>): ServerDirs {
   const base = join(labDirectory, 'servers', node.hostname);
   return { base, upper: join(base, 'upper'), work: join(base, 'work'), root: join(base, 'root') };
 }

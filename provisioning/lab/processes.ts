@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { LockstepError } from '../api/errors';
-import type { LabNodeSpec } from './constants';
+import type { LabMachineSpec } from './constants';
 import { run } from './run';
 
 /** The exact systemd-nspawn command line of a lab server (ENVIRONMENT.md: measured to boot in ~2 s). */
-export function nspawnArgs(node: LabNodeSpec, root: string): string[] {
+export function nspawnArgs(node: LabMachineSpec, root: string): string[] {
   return [
     '-D',
     root,
@@ -32,7 +32,7 @@ export function nspawnArgs(node: LabNodeSpec, root: string): string[] {
  * of the namespace it was mounted from. Started from the host namespace, the server's
  * /sys/class/net would list the host's devices (eth0, lsk-mgmt…) instead of its own.
  */
-export function startContainer(node: LabNodeSpec, root: string, logFile: string): number {
+export function startContainer(node: LabMachineSpec, root: string, logFile: string): number {
   const log = openSync(logFile, 'w', 0o600);
   try {
     const child = spawn(
@@ -77,7 +77,7 @@ function allPids(): number[] {
 }
 
 /** Whether `pid` is the systemd-nspawn of this lab server (checked by its exact netns argument). */
-export function isLabNspawn(pid: number, node: LabNodeSpec): boolean {
+export function isLabNspawn(pid: number, node: LabMachineSpec): boolean {
   const words = cmdline(pid);
   return (
     (words[0] ?? '').endsWith('systemd-nspawn') &&
@@ -86,7 +86,7 @@ export function isLabNspawn(pid: number, node: LabNodeSpec): boolean {
 }
 
 /** The systemd-nspawn processes running this lab server, whoever started them. */
-export function findLabNspawns(node: LabNodeSpec): number[] {
+export function findLabNspawns(node: LabMachineSpec): number[] {
   return allPids().filter((pid) => processAlive(pid) && isLabNspawn(pid, node));
 }
 
@@ -150,7 +150,7 @@ export function logTail(logFile: string, lines = 20): string {
 
 /** Waits until a server's sshd greets us; fails early when its container (or VM) has exited. */
 export async function waitForSsh(
-  node: Pick<LabNodeSpec, 'address' | 'hostname'>,
+  node: Pick<LabMachineSpec, 'address' | 'hostname'>,
   port: number,
   nspawnPid: number,
   logFile: string,

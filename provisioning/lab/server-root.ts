@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabNodeSpec } from './constants';
+import type { LabMachineSpec } from './constants';
 import { setLabPasswords } from './credentials';
 import { generateHostKeys } from './host-keys';
 import type { LabCredentials } from './types';
@@ -13,7 +13,7 @@ import type { LabCredentials } from './types';
  */
 export async function personaliseServerRoot(
   root: string,
-  node: LabNodeSpec,
+  node: LabMachineSpec,
   rootPublicKey: string,
   credentials: LabCredentials,
 ): Promise<void> {

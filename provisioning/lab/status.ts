@@ -1,6 +1,13 @@
-import { LAB_NODES, LAB_SSH_PORT, ROOT_CACHE_DIR, labDir } from './constants';
+import {
+  LAB_NODES,
+  LAB_SSH_PORT,
+  LAB_WITNESS,
+  ROOT_CACHE_DIR,
+  labDir,
+  type LabMachineSpec,
+} from './constants';
 import { readMounts } from './mounts';
-import { hostLinkExists, labHostLinks, netnsExists } from './network';
+import { hostLinkExists, labHostLinks, netnsExists, witnessHostLinks } from './network';
 import { assertLabSupported } from './platform';
 import { containerLeader, findLabNspawns, readSshBanner } from './processes';
 import { readLabState } from './state';
@@ -13,16 +20,59 @@ export function labOverlayMounts(): string[] {
     .map((mount) => mount.target);
 }
 
-/** What of the lab exists on this machine, by kind and name (empty when fully down). */
+function machineLeftovers(machine: LabMachineSpec): string[] {
+  return [
+    ...(netnsExists(machine.netns) ? [`netns ${machine.netns}`] : []),
+    ...findLabNspawns(machine).map((pid) => `process ${pid} (systemd-nspawn ${machine.hostname})`),
+  ];
+}
+
+/** Whether an overlay mount is a given machine's root (`<lab dir>/servers/<hostname>/root`). */
+function isRootOf(target: string, machine: LabMachineSpec): boolean {
+  return target.endsWith(`/servers/${machine.hostname}/root`);
+}
+
+/** What of the lab exists on this machine, by kind and name (empty when fully down); the witness included. */
 export function labLeftovers(): string[] {
-  const found: string[] = [];
-  for (const node of LAB_NODES) {
-    if (netnsExists(node.netns)) found.push(`netns ${node.netns}`);
-    for (const pid of findLabNspawns(node)) found.push(`process ${pid} (systemd-nspawn ${node.hostname})`);
-  }
+  const found: string[] = LAB_NODES.flatMap(machineLeftovers);
+  found.push(...machineLeftovers(LAB_WITNESS));
   for (const link of labHostLinks()) if (hostLinkExists(link)) found.push(`link ${link}`);
   for (const target of labOverlayMounts()) found.push(`mount ${target}`);
   return found;
+}
+
+/** What of the witness exists on this machine (empty when it is down). */
+export function witnessLeftovers(): string[] {
+  return [
+    ...machineLeftovers(LAB_WITNESS),
+    ...witnessHostLinks()
+      .filter(hostLinkExists)
+      .map((link) => `link ${link}`),
+    ...labOverlayMounts()
+      .filter((target) => isRootOf(target, LAB_WITNESS))
+      .map((target) => `mount ${target}`),
+  ];
+}
+
+/** A machine's container and SSH, as `lab status` shows them. */
+async function machineStatus(machine: LabMachineSpec): Promise<LabNodeStatus> {
+  const pid = findLabNspawns(machine)[0];
+  const leaderPid = pid === undefined ? undefined : containerLeader(pid);
+  const banner = pid === undefined ? undefined : await readSshBanner(machine.address, LAB_SSH_PORT, 1500);
+  return {
+    name: machine.name,
+    hostname: machine.hostname,
+    address: machine.address,
+    running: pid !== undefined,
+    sshReady: banner !== undefined,
+    ...(pid !== undefined && { pid }),
+    ...(leaderPid !== undefined && { leaderPid }),
+  };
+}
+
+/** The witness's status: `undefined` when nothing of it exists (it is optional). */
+export async function witnessStatus(): Promise<LabNodeStatus | undefined> {
+  return witnessLeftovers().length === 0 ? undefined : machineStatus(LAB_WITNESS);
 }
 
 /** A lab is `running` when it was built and every server answers SSH, `down` when nothing of it is left. */
@@ -36,32 +86,18 @@ export function overallLabState(
 }
 
 /**
- * `lab status`: whether each server's container runs and answers SSH. Read-only: it
- * never repairs anything (that is `lab up`'s job).
+ * `lab status`: whether each server's container runs and answers SSH, and the
+ * witness's when it exists. Read-only: it never repairs anything (that is `lab up`'s job).
  */
 export async function labStatus(labDirectory: string = labDir()): Promise<LabStatus> {
   assertLabSupported();
   const state = readLabState(labDirectory);
-  const nodes: LabNodeStatus[] = await Promise.all(
-    LAB_NODES.map(async (node) => {
-      const pid = findLabNspawns(node)[0];
-      const leaderPid = pid === undefined ? undefined : containerLeader(pid);
-      const banner = pid === undefined ? undefined : await readSshBanner(node.address, LAB_SSH_PORT, 1500);
-      return {
-        name: node.name,
-        hostname: node.hostname,
-        address: node.address,
-        running: pid !== undefined,
-        sshReady: banner !== undefined,
-        ...(pid !== undefined && { pid }),
-        ...(leaderPid !== undefined && { leaderPid }),
-      };
-    }),
-  );
+  const [nodes, witness] = await Promise.all([Promise.all(LAB_NODES.map(machineStatus)), witnessStatus()]);
   const leftovers = labLeftovers();
   return {
     state: overallLabState(nodes, state !== undefined, leftovers),
     nodes,
+    ...(witness && { witness }),
     ...(state && { info: state.info }),
     leftovers,
   };

@@ -14,6 +14,8 @@ export interface LabInfo {
   readonly managementSubnet: string;
   /** The host's own address on the management bridge. */
   readonly hostAddress: string;
+  /** The quorum witness, while it is up (`lab witness up`); absent otherwise. */
+  readonly witness?: LabWitnessInfo;
 }
 
 /** One server of the lab as a user reaches it. */
@@ -28,6 +30,11 @@ export interface LabNodeInfo {
   readonly nics: Readonly<Record<NicRole, string>>;
 }
 
+/** The lab's witness as a user reaches it: like a server, with a management NIC only. */
+export interface LabWitnessInfo extends Omit<LabNodeInfo, 'nics'> {
+  readonly nics: { readonly management: string };
+}
+
 /** `credentials.json`: throwaway passwords of the practice users, new on every `lab up`. */
 export interface LabCredentials {
   readonly admin: { readonly user: string; readonly password: string };
@@ -39,6 +46,8 @@ export interface LabStatus<Info = LabInfo> {
   /** `running`: both servers answer SSH; `down`: nothing of the lab exists; `degraded`: anything between. */
   readonly state: 'running' | 'down' | 'degraded';
   readonly nodes: readonly LabNodeStatus[];
+  /** The witness, when anything of it exists (it is optional: the lab's state ignores it). */
+  readonly witness?: LabNodeStatus;
   /** Present when the lab was built by `lab up` (its state file exists). */
   readonly info?: Info;
   /** Leftovers found on the machine (netns, bridges, mounts, processes), by kind. */
@@ -64,6 +73,8 @@ export interface LabState {
   readonly version: 1;
   readonly rootCache: string;
   readonly nodes: readonly { readonly name: string; readonly pid: number }[];
+  /** The witness's container, while it is up. */
+  readonly witness?: { readonly pid: number };
   readonly info: LabInfo;
 }
 

@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { defaultKnownHostsPath } from '../util/paths';
 import {
   HOST_ADDRESS,
   LAB_NODES,
   LAB_SSH_PORT,
+  LAB_WITNESS,
   MANAGEMENT_SUBNET,
   labDir,
   type LabNodeSpec,
@@ -26,6 +27,7 @@ import { writeSiteFile } from './site-file';
 import { consoleLogPath, writeLabState } from './state';
 import { labStatus } from './status';
 import type { LabInfo, LabNodeInfo, ProgressReporter } from './types';
+import { bringUpWitness } from './witness';
 
 /** Options of `labUp`. */
 export interface LabUpOptions {
@@ -35,9 +37,11 @@ export interface LabUpOptions {
   readonly labDirectory?: string;
   /** Take a lease on the lab for this holder (a test run's pid); see leases.ts. */
   readonly lease?: number;
+  /** Also boot the quorum witness (a third container on the management network). */
+  readonly witness?: boolean;
 }
 
-/** What `labUp` did: `reused` when the lab was already up and healthy. */
+/** What `labUp` did: `reused` when the lab (and the witness, when asked for) was already up and healthy. */
 export interface LabUpResult {
   readonly info: LabInfo;
   readonly reused: boolean;
@@ -56,34 +60,53 @@ function nodeInfo(node: LabNodeSpec): LabNodeInfo {
 }
 
 /**
- * Pins the host keys the running servers hold, read from their root trees (never from
- * the wire). `lab up` does it; a test that re-keyed a server uses it to trust it again.
+ * Pins the host keys the running servers (and the witness, when it is up) hold, read
+ * from their root trees (never from the wire). `lab up` does it; a test that re-keyed a
+ * server uses it to trust it again.
  */
 export function pinRunningLab(
   knownHostsPath: string = defaultKnownHostsPath(),
   labDirectory: string = labDir(),
 ): boolean {
+  const witnessRoot = serverDirs(labDirectory, LAB_WITNESS).root;
+  const witnessUp = existsSync(join(witnessRoot, 'etc/ssh/ssh_host_ed25519_key.pub'));
   return pinLabHostKeys(
     knownHostsPath,
-    LAB_NODES.map((node) => ({
-      address: node.address,
+    [...LAB_NODES, ...(witnessUp ? [LAB_WITNESS] : [])].map((machine) => ({
+      address: machine.address,
       port: LAB_SSH_PORT,
-      keys: readHostKeys(serverDirs(labDirectory, node).root),
+      keys: readHostKeys(serverDirs(labDirectory, machine).root),
     })),
   );
 }
 
 /**
  * `lab up`: two fresh Debian servers in containers on this computer, wired as a real
- * pair would be, reachable over SSH with pinned host keys, and their site file.
+ * pair would be, reachable over SSH with pinned host keys, and their site file; with
+ * `witness`, a third container as their quorum witness.
  * Idempotent: a healthy lab is reported as is; a half-built one is cleaned and rebuilt.
  */
 export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   assertLabSupported();
   return withLabLock(
     async () => {
-      const result = await bringUp(options);
-      if (options.lease !== undefined) takeLease(options.labDirectory ?? labDir(), options.lease);
+      const started = Date.now();
+      const labDirectory = options.labDirectory ?? labDir();
+      const knownHostsPath = options.knownHostsPath ?? defaultKnownHostsPath();
+      let result = await bringUp(options);
+      if (options.witness) {
+        const witness = await bringUpWitness(
+          labDirectory,
+          () => pinRunningLab(knownHostsPath, labDirectory),
+          options.onProgress ?? (() => undefined),
+        );
+        result = {
+          info: { ...witness.info, knownHostsPath },
+          reused: result.reused && witness.reused,
+          elapsedMs: Date.now() - started,
+        };
+      }
+      if (options.lease !== undefined) takeLease(labDirectory, options.lease);
       return result;
     },
     {

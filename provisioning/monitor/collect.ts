@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { LockstepError } from '../api/errors';
 import { composeScript, splitSections, type Section } from '../facts/frame';
 import type { Transport } from '../ssh/types';
-import { parseCfgtoolStatus, parseQuorum, type CorosyncLinks, type QuorumStatus } from './parse/corosync';
+import { parseCfgtoolStatus, parseKnetLatency, parseQuorum, type CorosyncLinks, type QuorumStatus } from './parse/corosync';
 import { parseCrmMonitor, type CrmMonitor } from './parse/crm-mon';
 import { drbdVersion, parseDrbd9StatusJson, parseMinorMap, parseProcDrbd84, type DrbdReport } from './parse/drbd';
 import {
@@ -33,6 +33,8 @@ export interface NodeSample {
   readonly load1: number | null;
   readonly quorum: QuorumStatus | null;
   readonly links: CorosyncLinks;
+  /** knet's round trip per Corosync link id to the peer, microseconds (empty when corosync is down). */
+  readonly knetLatencyUs: ReadonlyMap<number, number>;
   readonly crm: CrmMonitor | null;
   readonly nics: readonly NicCounters[];
   readonly drbd: DrbdReport | null;
@@ -48,8 +50,9 @@ export const POLL_COMMANDS: readonly { id: string; command: string }[] = [
   { id: 'uptime', command: 'cat /proc/uptime /proc/loadavg' },
   { id: 'quorum', command: 'corosync-quorumtool -s' },
   { id: 'links', command: 'corosync-cfgtool -s' },
+  { id: 'knet', command: 'corosync-cmapctl -m stats stats.knet. | grep -E "\\.(latency_ave|connected) "' },
   { id: 'crm', command: 'crm_mon -1 --output-as=xml' },
-  { id: 'nics', command: 'ip -j -s link' },
+  { id: 'nics', command: 'ip -j -s addr' },
   { id: 'proc-drbd', command: 'cat /proc/drbd' },
   {
     id: 'drbd-minors',
@@ -85,6 +88,7 @@ export function unreachableSample(reason: string): NodeSample {
     load1: null,
     quorum: null,
     links: { localNodeId: null, links: [] },
+    knetLatencyUs: new Map(),
     crm: null,
     nics: [],
     drbd: null,
@@ -160,6 +164,7 @@ export function parseSample(
     load1,
     quorum,
     links,
+    knetLatencyUs: parseKnetLatency(stdout('knet'), links.localNodeId),
     crm,
     nics,
     drbd,

@@ -274,12 +274,18 @@ function buildLinks(
     const a = side(0);
     const b = side(1);
     // One side unknown (no SSH, corosync stopped there): the other side's view decides.
-    links.push({ id: `corosync-${linkId}`, kind: 'corosync', a, b, up: (a ?? b) === true && (b ?? a) === true });
+    const up = (a ?? b) === true && (b ?? a) === true;
+    const latencies = samples.flatMap((s) => {
+      const value = s.knetLatencyUs.get(linkId);
+      return value === undefined ? [] : [value];
+    });
+    const latencyMs = up && latencies.length > 0 ? Math.round(latencies.reduce((x, y) => x + y, 0) / latencies.length) / 1000 : undefined;
+    links.push({ id: `corosync-${linkId}`, kind: 'corosync', a, b, up, ...(latencyMs !== undefined && { latencyMs }) });
   }
   // A node whose corosync is down still had links: keep them, down, so the console shows the loss.
   for (const old of previous?.links ?? []) {
     if (old.kind === 'corosync' && !links.some((link) => link.id === old.id))
-      links.push({ ...old, a: null, b: null, up: false, bytesPerSecond: undefined });
+      links.push({ ...old, a: null, b: null, up: false, bytesPerSecond: undefined, latencyMs: undefined });
   }
   const devices = samples.map((s) => s.drbd?.devices ?? []);
   if (devices.some((list) => list.length > 0)) {

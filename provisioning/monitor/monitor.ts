@@ -11,16 +11,19 @@
  */
 import { LockstepError, toErrorInfo, type ErrorInfo } from '../api/errors';
 import type { Secrets } from '../api/endpoint';
-import type { MonitorEvent, PairState } from '../api/monitor';
+import type { PairHistory, MonitorEvent, PairState } from '../api/monitor';
 import type { ResolvedSite } from '../api/site';
 import { connect } from '../ssh/connect';
 import type { Transport } from '../ssh/types';
 import { deriveAlerts, stateChanged } from './alerts';
+import { chartSample, type ChartSample, type CounterMemo } from './chart-sample';
 import { pollNode, unreachableSample, type NodeSample } from './collect';
 import { appendAlerts, eventLogPath } from './event-log';
+import type { MetricHistory } from './history';
+import { historyPath, loadHistory, saveHistory } from './history-store';
 import { buildPairState, type PairConfig } from './model';
 import { events2Significant, parseEvents2Line } from './parse/drbd';
-import { Webhook, webhookUrlFromEnv } from './webhook';
+import { Webhook, webhookUrlForSite } from './webhook';
 
 export interface MonitorOptions {
   readonly site: ResolvedSite;
@@ -31,13 +34,16 @@ export interface MonitorOptions {
   readonly intervalMs?: number;
   /** Where alerts are appended; default `<stateDir>/events/<pair>.jsonl`; null disables. */
   readonly eventLog?: string | null;
-  /** Webhook URL; default `LOCKSTEP_WEBHOOK_URL`. */
+  /** Webhook URL; default the site file's `alerts.webhook`, else `LOCKSTEP_WEBHOOK_URL`. */
   readonly webhookUrl?: string;
+  /** Where the charts' history is kept; default `<stateDir>/history/<pair>.json`; null keeps it in memory only. */
+  readonly historyFile?: string | null;
   readonly log?: (line: string) => void;
 }
 
 /** Journal lines of corosync that mean membership or a link changed. */
-const COROSYNC_STREAM = 'exec journalctl -f -n 0 -o cat -u corosync.service';
+/** Corosync's and Pacemaker's logs: Pacemaker speaks first when a node shuts its stack down. */
+const CLUSTER_STREAM = 'exec journalctl -f -n 0 -o cat -u corosync.service -u pacemaker.service';
 const DRBD9_STREAM = 'grep -q "^version: 9" /proc/drbd 2>/dev/null || exit 0; exec drbdsetup events2 all';
 
 export class PairMonitor {
@@ -48,6 +54,10 @@ export class PairMonitor {
   private readonly config: PairConfig;
   private readonly webhook: Webhook | undefined;
   private previous: PairState | undefined;
+  private readonly history: MetricHistory;
+  private readonly historyFile: string | null;
+  private counters: CounterMemo | undefined;
+  private savedAt = 0;
   private wake: (() => void) | undefined;
   private wakeRequested = false;
 
@@ -60,8 +70,15 @@ export class PairMonitor {
       acknowledgeNoFencing: site.fencing.acknowledgeNoFencing,
       privateNics: { a: nic(site.network.private.a), b: nic(site.network.private.b) },
     };
-    const url = options.webhookUrl ?? webhookUrlFromEnv();
+    const url = options.webhookUrl ?? webhookUrlForSite(site);
     this.webhook = url ? new Webhook(url, { ...(options.log && { log: options.log }) }) : undefined;
+    this.historyFile = options.historyFile === undefined ? historyPath(site.name) : options.historyFile;
+    this.history = loadHistory(this.historyFile ?? '');
+  }
+
+  /** The charts' series over the last hour (latency per Corosync link, replication throughput). */
+  historyView(): PairHistory {
+    return this.history.toHistory();
   }
 
   /** The errors of nodes that could not be connected to (host key, auth, unreachable). */
@@ -79,13 +96,18 @@ export class PairMonitor {
   }
 
   /** One poll of both nodes → the pair state and the alerts since the previous poll. */
-  async poll(): Promise<{ state: PairState; alerts: ReturnType<typeof deriveAlerts> }> {
+  async poll(): Promise<{ state: PairState; alerts: ReturnType<typeof deriveAlerts>; chart: ChartSample }> {
     const samples = (await Promise.all([0, 1].map((index) => this.sample(index as 0 | 1)))) as [NodeSample, NodeSample];
-    const state = buildPairState(this.config, samples, new Date(), this.previous);
+    const at = new Date();
+    const state = buildPairState(this.config, samples, at, this.previous);
     const alerts = deriveAlerts(this.previous, state);
     this.previous = state;
     this.record(alerts);
-    return { state, alerts };
+    const chart = chartSample(this.config, samples, state, at.getTime(), this.counters);
+    this.counters = chart.memo;
+    this.history.record(chart.sample, chart.labels);
+    this.saveHistory(false);
+    return { state, alerts, chart };
   }
 
   /**
@@ -97,9 +119,10 @@ export class PairMonitor {
     const interval = this.options.intervalMs ?? 5000;
     let last: PairState | undefined;
     while (!signal?.aborted) {
-      const { state, alerts } = await this.poll();
+      const { state, alerts, chart } = await this.poll();
       for (const alert of alerts) onEvent({ type: 'alert', alert });
       if (stateChanged(last, state)) onEvent({ type: 'state', state });
+      onEvent({ type: 'sample', sample: chart.sample, labels: chart.labels });
       last = state;
       for (const index of [0, 1] as const) this.startStreams(index);
       await this.sleep(interval);
@@ -107,9 +130,21 @@ export class PairMonitor {
   }
 
   async close(): Promise<void> {
+    this.saveHistory(true);
     for (const stream of this.streams) stream?.abort();
     await this.webhook?.close();
     await Promise.all(this.transports.map((transport) => transport?.close()));
+  }
+
+  /** Writes the history at most once a minute (and always when asked, at close). */
+  private saveHistory(force: boolean): void {
+    if (!this.historyFile || (!force && Date.now() - this.savedAt < 60_000)) return;
+    this.savedAt = Date.now();
+    try {
+      saveHistory(this.historyFile, this.history);
+    } catch (error) {
+      this.options.log?.(`history ${this.historyFile}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private record(alerts: ReturnType<typeof deriveAlerts>): void {
@@ -194,7 +229,8 @@ export class PairMonitor {
           // until the connection is renewed: polling still covers everything.
         });
     };
-    run(COROSYNC_STREAM, (line) => /membership|link|host:|quorum|Members|left|joined|down|up/i.test(line));
+    // Words of a membership, link or quorum change, of a peer lost, and systemd's on a unit stopping or starting.
+    run(CLUSTER_STREAM, (line) => /membership|link|host:|quorum|members|left|joined|down|lost|dead|peer|shutting|exit|stopp|start/i.test(line));
     run(DRBD9_STREAM, (line) => {
       const event = parseEvents2Line(line);
       return event !== null && events2Significant(event);

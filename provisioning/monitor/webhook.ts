@@ -5,6 +5,7 @@
  * drops the oldest alert rather than grow.
  */
 import type { Alert } from '../api/monitor';
+import type { ResolvedSite } from '../api/site';
 
 export interface WebhookOptions {
   readonly timeoutMs?: number;
@@ -17,7 +18,21 @@ export interface WebhookOptions {
 
 /** The URL from the environment (`LOCKSTEP_WEBHOOK_URL`), if any and valid http(s). */
 export function webhookUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const url = env.LOCKSTEP_WEBHOOK_URL?.trim();
+  return httpUrl(env.LOCKSTEP_WEBHOOK_URL);
+}
+
+/**
+ * The URL a pair's alerts go to: the site file's `alerts.webhook` (written there, or
+ * read from the environment variable it names), else `LOCKSTEP_WEBHOOK_URL`.
+ */
+export function webhookUrlForSite(site: Pick<ResolvedSite, 'alerts'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const source = site.alerts?.webhook;
+  if (!source) return webhookUrlFromEnv(env);
+  return 'url' in source ? httpUrl(source.url) : httpUrl(env[source.env]);
+}
+
+function httpUrl(text: string | undefined): string | undefined {
+  const url = text?.trim();
   if (!url) return undefined;
   try {
     const parsed = new URL(url);

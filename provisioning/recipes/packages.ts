@@ -7,7 +7,7 @@ import { command, sh } from '../util/shell';
 import { choiceNames, choosePackage, nodePackages, type PackageChoice } from './package-sets';
 import { dpkgQueryCommand, parseAptPolicy, parseDpkgQuery } from './parse/dpkg';
 import { marker, readFile, sha256, writeCommand, writeFileIfChanged } from './support/files';
-import { notVerified, read, run } from './support/run';
+import { notVerified, read, run, type RunTarget } from './support/run';
 
 /**
  * Packages: where they come from (the servers' mirror, or the offline bundle uploaded
@@ -66,8 +66,8 @@ export function bundleDiff(manifest: BundleManifest, remote: ReadonlyMap<string,
 /** The apt index of the bundle as apt stored it (its sum equals the bundle's Packages when current). */
 const BUNDLE_INDEX = '/var/lib/apt/lists/_var_lib_lockstep_bundle_._Packages';
 
-async function serverRelease(context: NodeStepContext): Promise<string> {
-  const result = await read(context, sh`. /etc/os-release && echo "$VERSION_CODENAME"`);
+async function serverRelease(target: RunTarget): Promise<string> {
+  const result = await read(target, sh`. /etc/os-release && echo "$VERSION_CODENAME"`);
   return result.stdout.trim();
 }
 
@@ -109,6 +109,69 @@ function bundleUpdateCommand(): string {
   return command('apt-get', ...bundleOnlyOptions(), 'update');
 }
 
+/**
+ * What the offline bundle needs on one server (a node, or the quorum witness): its
+ * files, the apt source line, apt's index of it. Refuses a bundle of another release.
+ */
+export async function inspectBundle(target: RunTarget, bundleDir: string, pairName: string): Promise<Decision> {
+  const manifest = await loadManifest(bundleDir);
+  const release = await serverRelease(target);
+  if (release !== manifest.release) {
+    throw new LockstepError({
+      code: 'config',
+      field: 'packages.bundle',
+      host: target.label,
+      message: `The offline bundle holds ${manifest.release} packages but ${target.label} runs Debian ${release || 'unknown'}.`,
+      remedy: `Build a bundle for it: \`lockstep bundle build --release ${release || 'bookworm'} --out DIR\`.`,
+    });
+  }
+  const sums = await read(target, sh`cd ${REMOTE_BUNDLE_DIR} 2>/dev/null && find . -maxdepth 1 -type f ! -name '*.tmp' -print0 | xargs -0r sha256sum`, 120_000);
+  const index = await read(target, sh`sha256sum -- ${BUNDLE_INDEX}`);
+  return decideBundle({
+    pairName,
+    manifest,
+    remoteSums: parseSha256sums(sums.stdout),
+    listContent: await readFile(target, BUNDLE_LIST_PATH),
+    indexSum: index.code === 0 ? (index.stdout.split(' ')[0] ?? null) : null,
+  });
+}
+
+/** Uploads what differs of the bundle over SFTP, writes the apt source and reads it into apt's index. */
+export async function applyBundle(target: RunTarget, bundleDir: string, pairName: string): Promise<void> {
+  const manifest = await loadManifest(bundleDir);
+  await run(target, sh`mkdir -p -m 0755 ${REMOTE_BUNDLE_DIR}`);
+  const sums = await read(target, sh`cd ${REMOTE_BUNDLE_DIR} && find . -maxdepth 1 -type f -print0 | xargs -0r sha256sum`, 120_000);
+  const { upload, remove } = bundleDiff(manifest, parseSha256sums(sums.stdout));
+  target.log?.(`uploading ${upload.length} bundle files over SFTP`);
+  for (const name of upload) {
+    target.signal?.throwIfAborted();
+    const data = await readLocal(join(bundleDir, name));
+    const expected = manifest.files.find((file) => file.name === name)?.sha256;
+    if (sha256(data) !== expected) {
+      throw new LockstepError({
+        code: 'config',
+        field: 'packages.bundle',
+        message: `${join(bundleDir, name)} does not match the bundle’s manifest (changed or damaged).`,
+        remedy: `Rebuild the bundle: \`lockstep bundle build --release ${manifest.release} --out ${bundleDir}\`.`,
+      });
+    }
+    await uploadWithin(target, data, `${REMOTE_BUNDLE_DIR}/${name}`, 5 * 60_000);
+  }
+  for (const name of remove) await run(target, sh`rm -f -- ${`${REMOTE_BUNDLE_DIR}/${name}`}`, { quiet: true });
+  await writeFileIfChanged(target, BUNDLE_LIST_PATH, bundleListContent(pairName));
+  await run(target, bundleUpdateCommand(), { fix: `Check ${BUNDLE_LIST_PATH} and the files in ${REMOTE_BUNDLE_DIR}.` });
+}
+
+/** Throws unless apt's index of the bundle is the bundle's current one. */
+export async function verifyBundle(target: RunTarget, bundleDir: string): Promise<void> {
+  const manifest = await loadManifest(bundleDir);
+  const packagesSum = manifest.files.find((file) => file.name === 'Packages')?.sha256;
+  const index = await read(target, sh`sha256sum -- ${BUNDLE_INDEX}`);
+  if (index.code !== 0 || index.stdout.split(' ')[0] !== packagesSum) {
+    throw notVerified(target.label, 'apt has not read the offline bundle’s index.', `Run \`${bundleUpdateCommand()}\` on the server and look at its output.`);
+  }
+}
+
 /** `packages.source`: the offline bundle as a local apt repository (bundle sites only). */
 export const bundleSourceStep: NodeStep = {
   id: 'packages.source',
@@ -116,71 +179,19 @@ export const bundleSourceStep: NodeStep = {
   group: 'packages',
   scope: 'node',
   applicable: (site) => site.packages.source === 'bundle',
-  async inspect(context) {
-    const manifest = await manifestFor(context);
-    const release = await serverRelease(context);
-    if (release !== manifest.release) {
-      throw new LockstepError({
-        code: 'config',
-        field: 'packages.bundle',
-        host: context.label,
-        message: `The offline bundle holds ${manifest.release} packages but ${context.label} runs Debian ${release || 'unknown'}.`,
-        remedy: `Build a bundle for it: \`lockstep bundle build --release ${release || 'bookworm'} --out DIR\`.`,
-      });
-    }
-    const sums = await read(context, sh`cd ${REMOTE_BUNDLE_DIR} 2>/dev/null && find . -maxdepth 1 -type f ! -name '*.tmp' -print0 | xargs -0r sha256sum`, 120_000);
-    const index = await read(context, sh`sha256sum -- ${BUNDLE_INDEX}`);
-    return decideBundle({
-      pairName: context.pair.pairName,
-      manifest,
-      remoteSums: parseSha256sums(sums.stdout),
-      listContent: await readFile(context, BUNDLE_LIST_PATH),
-      indexSum: index.code === 0 ? (index.stdout.split(' ')[0] ?? null) : null,
-    });
-  },
-  async apply(context) {
-    const manifest = await manifestFor(context);
-    const bundleDir = bundlePath(context);
-    await run(context, sh`mkdir -p -m 0755 ${REMOTE_BUNDLE_DIR}`);
-    const sums = await read(context, sh`cd ${REMOTE_BUNDLE_DIR} && find . -maxdepth 1 -type f -print0 | xargs -0r sha256sum`, 120_000);
-    const { upload, remove } = bundleDiff(manifest, parseSha256sums(sums.stdout));
-    context.log(`uploading ${upload.length} bundle files over SFTP`);
-    for (const name of upload) {
-      context.signal.throwIfAborted();
-      const data = await readLocal(join(bundleDir, name));
-      const expected = manifest.files.find((file) => file.name === name)?.sha256;
-      if (sha256(data) !== expected) {
-        throw new LockstepError({
-          code: 'config',
-          field: 'packages.bundle',
-          message: `${join(bundleDir, name)} does not match the bundle’s manifest (changed or damaged).`,
-          remedy: `Rebuild the bundle: \`lockstep bundle build --release ${manifest.release} --out ${bundleDir}\`.`,
-        });
-      }
-      await uploadWithin(context, data, `${REMOTE_BUNDLE_DIR}/${name}`, 5 * 60_000);
-    }
-    for (const name of remove) await run(context, sh`rm -f -- ${`${REMOTE_BUNDLE_DIR}/${name}`}`, { quiet: true });
-    await writeFileIfChanged(context, BUNDLE_LIST_PATH, bundleListContent(context.pair.pairName));
-    await run(context, bundleUpdateCommand(), { fix: `Check ${BUNDLE_LIST_PATH} and the files in ${REMOTE_BUNDLE_DIR}.` });
-  },
-  async verify(context) {
-    const manifest = await manifestFor(context);
-    const packagesSum = manifest.files.find((file) => file.name === 'Packages')?.sha256;
-    const index = await read(context, sh`sha256sum -- ${BUNDLE_INDEX}`);
-    if (index.code !== 0 || index.stdout.split(' ')[0] !== packagesSum) {
-      throw notVerified(context.label, 'apt has not read the offline bundle’s index.', `Run \`${bundleUpdateCommand()}\` on the server and look at its output.`);
-    }
-  },
+  inspect: (context) => inspectBundle(context, bundlePath(context), context.pair.pairName),
+  apply: (context) => applyBundle(context, bundlePath(context), context.pair.pairName),
+  verify: (context) => verifyBundle(context, bundlePath(context)),
 };
 
 /** SFTP has no timeout of its own: a connection that died mid-file must fail the step, not hang it. */
-async function uploadWithin(context: NodeStepContext, data: Buffer, path: string, ms: number): Promise<void> {
+async function uploadWithin(target: RunTarget, data: Buffer, path: string, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(notVerified(context.label, `uploading ${path} took longer than ${ms / 60_000} minutes.`, 'Check the connection to the server and run apply again: files already uploaded are kept.')), ms);
+    timer = setTimeout(() => reject(notVerified(target.label, `uploading ${path} took longer than ${ms / 60_000} minutes.`, 'Check the connection to the server and run apply again: files already uploaded are kept.')), ms);
   });
   try {
-    await Promise.race([context.transport.upload(data, path, { mode: 0o644, sudo: true }), timeout]);
+    await Promise.race([target.transport.upload(data, path, { mode: 0o644, sudo: true }), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -192,9 +203,6 @@ function bundlePath(context: NodeStepContext): string {
   return packages.bundle;
 }
 
-function manifestFor(context: NodeStepContext): Promise<BundleManifest> {
-  return loadManifest(bundlePath(context));
-}
 
 /** Decides the install from dpkg's view and apt's candidates (pure, for tests). */
 export function decideInstall(input: {

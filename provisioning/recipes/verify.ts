@@ -10,12 +10,13 @@ import { notVerified, read } from './support/run';
  * without having looked.
  */
 
-/** The problems found on one node (pure parts fed by captured outputs). */
-export function clusterProblems(quorumOutput: string, crmOutput: string | null, hostnames: readonly string[]): string[] {
+/** The problems found on one node (pure parts fed by captured outputs); `witness`: the site has a quorum witness. */
+export function clusterProblems(quorumOutput: string, crmOutput: string | null, hostnames: readonly string[], witness = false): string[] {
   const problems: string[] = [];
   const quorum = parseQuorumTool(quorumOutput);
   if (!quorum.quorate) problems.push('the cluster is not quorate');
   if (quorum.members.length !== 2) problems.push(`corosync sees ${quorum.members.length} member(s), not 2`);
+  if (witness && !quorum.qdevice?.votes) problems.push('corosync counts no vote from the quorum witness (corosync-qdevice is not connected to it)');
   if (crmOutput === null) problems.push('Pacemaker does not answer');
   else {
     const crm = parseCrmMon(crmOutput);
@@ -30,7 +31,7 @@ export function clusterProblems(quorumOutput: string, crmOutput: string | null, 
 async function nodeProblems(context: NodeStepContext, hostnames: readonly string[], kvm: boolean, storage: boolean): Promise<string[]> {
   const quorum = await read(context, 'corosync-quorumtool -s');
   const crm = await read(context, 'crm_mon -1 --output-as=xml');
-  const problems = clusterProblems(quorum.stdout, crm.code === 0 ? crm.stdout : null, hostnames);
+  const problems = clusterProblems(quorum.stdout, crm.code === 0 ? crm.stdout : null, hostnames, context.site.quorum !== 'two_node');
   for (const unit of ['corosync', 'pacemaker']) {
     if ((await read(context, `systemctl is-active ${unit}`)).stdout.trim() !== 'active') problems.push(`${unit} is not running`);
   }

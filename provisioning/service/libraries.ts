@@ -1,17 +1,25 @@
+import { resolve } from 'node:path';
 import type { ApplyEvent, Plan } from '../api/apply-events';
 import type { AreaFinding, ValidateResult } from '../api/contract';
 import type { Endpoint, Secrets } from '../api/endpoint';
 import type { Finding } from '../api/finding';
-import type { Alert, MonitorEvent, PairState } from '../api/monitor';
+import type { ActionRequest, ActionResult } from '../api/actions';
+import type { Alert, MonitorEvent, PairHistory, PairState } from '../api/monitor';
+import { runConsoleAction } from '../actions';
 import { areaOf } from '../checks/registry';
 import { applySteps, type ApplyResult } from '../engine/apply';
 import { runsDir, unfinishedRun } from '../engine/journal';
 import { openPairSession } from '../engine/pair-session';
 import { makePlan } from '../engine/plan';
-import { eventLogPath, readRecentAlerts } from '../monitor/event-log';
+import { acknowledgeAlert, eventLogPath, readRecentAlerts } from '../monitor/event-log';
 import { PairMonitor } from '../monitor/monitor';
 import { validatePair } from '../validation/validate';
 import type { Inventory } from '../api/inventory';
+import type { RoleSuggestion } from '../api/roles';
+import type { VerifyResult } from '../api/verify';
+import { verifyPair } from '../engine/verify-pair';
+import { saveSite } from '../site/save';
+import { suggestRoles } from '../validation/suggest-roles';
 import { readHostKey, type HostKeyInfo } from '../discovery/host-key';
 import { scan, type DiscoveryRow as ScanRow } from '../discovery/scan';
 import { parseTargets, resolveTargets } from '../discovery/targets';
@@ -45,6 +53,21 @@ export interface EngineLibraries {
   probe(target: ConnectTarget, signal?: AbortSignal): Promise<Inventory>;
   /** Reads and resolves a site file (defaults filled in); `config` errors name the field. */
   loadSiteFile(path: string): Promise<Record<string, unknown>>;
+  /** What `lockstep init` decides for two servers (steps 5–6): roles, private link, disks, with the evidence. */
+  suggestSite(options: {
+    readonly name: string;
+    readonly hosts: readonly Endpoint[];
+    readonly user: string;
+    readonly identityFile?: string;
+    readonly knownHostsPath: string;
+    readonly secrets: Secrets;
+    readonly signal: AbortSignal;
+    readonly progress?: (message: string) => void;
+  }): Promise<RoleSuggestion>;
+  /** Writes the wizard's site as a site file Lockstep owns (step 7); `config` errors name the field. */
+  saveSite(site: unknown, notes: Readonly<Record<string, string>>): Promise<{ path: string; site: Record<string, unknown> }>;
+  /** The proof after an install (step 11), read-only. */
+  verify(sitePath: string, options: PairCallOptions): Promise<VerifyResult>;
   /** Validates the pair of a site file (step 8): every check, or `only` these. */
   validate(sitePath: string, options: PairCallOptions & { only?: readonly string[] }): Promise<Omit<ValidateResult, 'only'>>;
   /** Opens the pair (validation must pass but for `allowChecks`) and plans (step 9). */
@@ -61,7 +84,11 @@ export interface EngineLibraries {
   watch(
     sitePath: string,
     options: PairCallOptions & { intervalMs: number; onEvent: (event: MonitorEvent) => void },
-  ): Promise<{ state: PairState; recentAlerts: Alert[]; running: Promise<void> }>;
+  ): Promise<{ state: PairState; recentAlerts: Alert[]; history: PairHistory; running: Promise<void> }>;
+  /** Runs a console action on the site's pair through the engine (or only inspects it, `dryRun`). */
+  runAction(sitePath: string, request: ActionRequest, options: PairCallOptions & { dryRun: boolean }): Promise<ActionResult>;
+  /** Marks an alert of the site's pair acknowledged in its event log. */
+  ackAlert(sitePath: string, alertId: string): Promise<{ alert: Alert; alreadyAcknowledged: boolean }>;
 }
 
 /** What every call on a site's pair needs besides the site. */
@@ -95,6 +122,31 @@ export const realLibraries: EngineLibraries = {
     }
   },
   loadSiteFile: async (path) => ({ ...loadSiteFile(path).site }),
+  suggestSite: (options) =>
+    suggestRoles({
+      name: options.name,
+      hosts: options.hosts,
+      user: options.user,
+      ...(options.identityFile && { identityFile: resolve(options.identityFile) }),
+      baseDir: process.cwd(),
+      knownHostsPath: options.knownHostsPath,
+      secrets: options.secrets,
+      signal: options.signal,
+      ...(options.progress && { progress: options.progress }),
+    }),
+  async saveSite(site, notes) {
+    const saved = saveSite(site, { notes });
+    return { path: saved.path, site: { ...saved.site } };
+  },
+  async verify(sitePath, options) {
+    const { site } = loadSiteFile(sitePath);
+    return verifyPair(site, {
+      knownHostsPath: options.knownHostsPath,
+      secrets: options.secrets,
+      signal: options.signal,
+      ...(options.progress && { progress: options.progress }),
+    });
+  },
   async validate(sitePath, options) {
     const { site } = loadSiteFile(sitePath);
     const report = await validatePair(site, {
@@ -113,7 +165,7 @@ export const realLibraries: EngineLibraries = {
   },
   async plan(sitePath, options) {
     const { site } = loadSiteFile(sitePath);
-    const opened = await openPairSession(site, options);
+    const opened = await openPairSession(site, { ...options, bmcPasswords: bmcPasswordsOf(options.secrets) });
     try {
       const plan = await makePlan(opened.steps, opened.pair.session, {
         signal: options.signal,
@@ -126,7 +178,7 @@ export const realLibraries: EngineLibraries = {
   },
   async apply(sitePath, options) {
     const { site } = loadSiteFile(sitePath);
-    const opened = await openPairSession(site, options);
+    const opened = await openPairSession(site, { ...options, bmcPasswords: bmcPasswordsOf(options.secrets) });
     try {
       return await applySteps({
         steps: opened.steps,
@@ -151,14 +203,34 @@ export const realLibraries: EngineLibraries = {
       await monitor.open();
       const { state } = await monitor.poll();
       const recentAlerts = readRecentAlerts(eventLogPath(site.name), 20);
+      const history = monitor.historyView();
       const running = monitor
         .watch(options.onEvent)
         .catch(() => undefined)
         .finally(() => monitor.close());
-      return { state, recentAlerts, running };
+      return { state, recentAlerts, history, running };
     } catch (error) {
       await monitor.close();
       throw error;
     }
   },
+  async runAction(sitePath, request, options) {
+    const { site } = loadSiteFile(sitePath);
+    return runConsoleAction(site, request, {
+      knownHostsPath: options.knownHostsPath,
+      secrets: options.secrets,
+      signal: options.signal,
+      dryRun: options.dryRun,
+      ...(options.progress && { onLog: options.progress }),
+    });
+  },
+  async ackAlert(sitePath, alertId) {
+    const { site } = loadSiteFile(sitePath);
+    return acknowledgeAlert(eventLogPath(site.name), alertId);
+  },
 };
+
+/** The wizard's BMC passwords (Options), in the order the fencing step asks for them. */
+function bmcPasswordsOf(secrets: Secrets): readonly [string | undefined, string | undefined] {
+  return [secrets.bmcPasswords?.a, secrets.bmcPasswords?.b];
+}

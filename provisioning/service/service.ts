@@ -280,6 +280,40 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
       return checkSiteField(args.field, args.value);
     },
 
+    suggestSite: (args) =>
+      operation('suggestSite', args.operationId, (id) =>
+        cancellable(id, (signal) => {
+          const [a, b] = args.nodes;
+          const name = args.name && checkSiteField('name', args.name).valid ? args.name : 'pair1';
+          return libraries.suggestSite({
+            name,
+            hosts: [a, b].filter((endpoint): endpoint is Endpoint => !!endpoint),
+            user: args.login.user,
+            ...(args.login.identityFile && { identityFile: args.login.identityFile }),
+            knownHostsPath,
+            secrets: args.secrets ?? {},
+            signal,
+            progress: progressOf(id, 'suggestSite'),
+          });
+        }),
+      ),
+
+    async saveSite(args) {
+      return libraries.saveSite(args.site, args.notes ?? {});
+    },
+
+    verifyPair: (args) =>
+      operation('verifyPair', args.operationId, (id) =>
+        cancellable(id, (signal) =>
+          libraries.verify(args.sitePath, {
+            knownHostsPath,
+            secrets: args.secrets ?? {},
+            signal,
+            progress: progressOf(id, 'verifyPair'),
+          }),
+        ),
+      ),
+
     validate: (args) =>
       operation('validate', args.operationId, (id) =>
         cancellable(id, async (signal) => {
@@ -356,12 +390,27 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
         void first.running.finally(() => {
           if (running.get(id) === controller) running.delete(id);
         });
-        return { state: first.state, recentAlerts: first.recentAlerts };
+        return { state: first.state, recentAlerts: first.recentAlerts, history: first.history };
       } catch (error) {
         if (running.get(id) === controller) running.delete(id);
         throw error;
       }
     },
+
+    runAction: (args) =>
+      operation('runAction', args.operationId, (id) =>
+        cancellable(id, (signal) =>
+          libraries.runAction(args.sitePath, args.action, {
+            knownHostsPath,
+            secrets: args.secrets ?? {},
+            signal,
+            dryRun: args.dryRun ?? false,
+            progress: progressOf(id, 'runAction'),
+          }),
+        ),
+      ),
+
+    ackAlert: (args) => libraries.ackAlert(args.sitePath, args.alertId),
   } satisfies { [N in keyof LockstepApi]: (args: ParsedArgs<N>) => Promise<CallResult<N>> };
 
   const close = (): void => {

@@ -29,6 +29,7 @@ const SECTIONS = [
   'fencing',
   'packages',
   'availability',
+  'alerts',
 ] as const;
 
 /**
@@ -96,6 +97,9 @@ export function formatSiteFile(
         ? { source: 'bundle', bundle: portable(site.packages.bundle) }
         : site.packages,
     availability: site.availability,
+    ...(site.alerts && {
+      alerts: site.alerts.webhook === null ? {} : { webhook: 'url' in site.alerts.webhook ? site.alerts.webhook.url : site.alerts.webhook },
+    }),
   };
 
   const document = new Document(value);

@@ -115,6 +115,16 @@ export function resolveSite(file: SiteFile, options: ResolveOptions): ResolvedSi
         ? { source: 'bundle', bundle: resolveSitePath(file.packages.bundle, options) }
         : { source: 'mirror' },
     availability: { default: file.availability?.default ?? SITE_DEFAULTS.availability },
+    ...(file.alerts && {
+      alerts: {
+        webhook:
+          file.alerts.webhook === undefined
+            ? null
+            : typeof file.alerts.webhook === 'string'
+              ? { url: file.alerts.webhook }
+              : { env: file.alerts.webhook.env },
+      },
+    }),
   };
 }
 

@@ -4,10 +4,9 @@ import { MANIFEST_NAME } from '../bundle/manifest';
 import { toErrorInfo, type ErrorInfo } from '../api/errors';
 import type { Secrets } from '../api/endpoint';
 import { isFactError } from '../api/inventory';
-import { AUTO, NODE_KEYS, type ResolvedSite } from '../api/site';
+import { AUTO, NODE_KEYS, type NodeKey, type ResolvedSite, type ResolvedWitness } from '../api/site';
 import { extraFacts, type NodeExtras } from '../checks/extras';
-import type { CheckContext, NodeState } from '../checks/types';
-import { readHostKey } from '../discovery/host-key';
+import type { CheckContext, NodeState, QnetdPortAnswer, WitnessState } from '../checks/types';
 import { newMarker } from '../facts/probe';
 import { probeHost } from '../facts/probe';
 import { interpretAll, scriptFor } from '../facts/run';
@@ -15,7 +14,8 @@ import { managementNicFor } from '../network/candidates';
 import { probeWire } from '../network/wire-probe';
 import { connect } from '../ssh/connect';
 import type { Transport } from '../ssh/types';
-import { quote } from '../util/shell';
+import { QNETD_PORT } from '../recipes/cluster/witness';
+import { command, quote } from '../util/shell';
 import { measureClockOffsetMs } from './clock';
 
 /**
@@ -96,7 +96,7 @@ export async function gather(site: ResolvedSite, options: GatherOptions): Promis
   const witness =
     site.quorum === 'two_node'
       ? undefined
-      : await checkWitness(site.quorum.witness.address, site.quorum.witness.port);
+      : await checkWitness(site, site.quorum.witness, [transportA, transportB], options);
   const bundle = site.packages.source === 'bundle' ? bundleState(site.packages.bundle) : undefined;
   return {
     context: { site, nodes, ...(wire && { wire }), ...(witness && { witness }), ...(bundle && { bundle }) },
@@ -184,11 +184,90 @@ function bundleState(directory: string): { ready: boolean; detail: string } {
   return { ready: true, detail: 'built' };
 }
 
-async function checkWitness(address: string, port: number): Promise<{ reachable: boolean; detail: string }> {
+/**
+ * The witness as apply will use it: a login with the site's user and key under the
+ * pinned host key, with administrator rights; and, from each node, a TCP connection
+ * to its qnetd port (before corosync-qnetd is installed a refusal proves the route).
+ */
+async function checkWitness(
+  site: ResolvedSite,
+  witness: ResolvedWitness,
+  nodes: readonly (Transport | undefined)[],
+  options: GatherOptions,
+): Promise<WitnessState> {
+  const [login, ports] = await Promise.all([
+    loginToWitness(site, witness, options),
+    Promise.all(
+      nodes.map(async (transport) =>
+        transport ? probeQnetdPort(transport, witness.address, options.signal) : undefined,
+      ),
+    ),
+  ]);
+  const port: Partial<Record<NodeKey, { answer: QnetdPortAnswer; detail: string }>> = {};
+  NODE_KEYS.forEach((key, index) => {
+    const answer = ports[index];
+    if (answer) port[key] = answer;
+  });
+  return { ...login, qnetdPort: QNETD_PORT, port };
+}
+
+async function loginToWitness(
+  site: ResolvedSite,
+  witness: ResolvedWitness,
+  options: GatherOptions,
+): Promise<Pick<WitnessState, 'reachable' | 'detail' | 'remedy' | 'qnetdActive'>> {
+  let transport: Transport | undefined;
   try {
-    const key = await readHostKey({ host: address, port }, { timeoutMs: 5000 });
-    return { reachable: true, detail: `SSH answers (${key.banner}, ${key.keyType} ${key.fingerprint})` };
+    transport = await connect(
+      {
+        endpoint: { host: witness.address, port: witness.port },
+        login: { user: witness.user, ...(site.ssh.identityFile && { identityFile: site.ssh.identityFile }) },
+        knownHostsPath: options.knownHostsPath,
+        ...(options.secrets && { secrets: options.secrets }),
+      },
+      { label: witness.address, ...(options.signal && { signal: options.signal }) },
+    );
+    const signal = options.signal ? { signal: options.signal } : {};
+    await transport.exec('true', { sudo: true, timeoutMs: 30_000, ...signal });
+    const active = await transport.exec('systemctl is-active corosync-qnetd', {
+      timeoutMs: 15_000,
+      ...signal,
+    });
+    const qnetdActive = active.stdout.trim() === 'active';
+    return {
+      reachable: true,
+      detail: `${witness.user} logs in over SSH with administrator rights; corosync-qnetd ${qnetdActive ? 'runs' : 'is not running yet'}`,
+      qnetdActive,
+    };
   } catch (error) {
-    return { reachable: false, detail: toErrorInfo(error).message };
+    if (options.signal?.aborted) throw error;
+    const info = toErrorInfo(error);
+    return { reachable: false, detail: info.message, remedy: info.remedy };
+  } finally {
+    await transport?.close().catch(() => undefined);
   }
+}
+
+/** What a node's `bash /dev/tcp` connection attempt says, classified (pure, for tests). */
+export function classifyPortProbe(
+  code: number | null,
+  stderr: string,
+): { answer: QnetdPortAnswer; detail: string } {
+  const reason = stderr.trim().split('\n').pop()?.replace(/^.*: /, '') ?? '';
+  if (code === 0) return { answer: 'open', detail: 'connected' };
+  if (code === 124) return { answer: 'no-answer', detail: 'no answer within 5 s' };
+  if (/refused/i.test(stderr)) return { answer: 'refused', detail: 'connection refused' };
+  return { answer: 'unreachable', detail: reason || `exit ${code ?? 'by signal'}` };
+}
+
+async function probeQnetdPort(
+  transport: Transport,
+  address: string,
+  signal?: AbortSignal,
+): Promise<{ answer: QnetdPortAnswer; detail: string }> {
+  const result = await transport.exec(
+    command('timeout', '5', 'bash', '-c', `exec 3<>/dev/tcp/${address}/${QNETD_PORT}`),
+    { timeoutMs: 20_000, ...(signal && { signal }) },
+  );
+  return classifyPortProbe(result.code, result.stderr);
 }

@@ -32,6 +32,8 @@ export interface InitResult {
   readonly site: ResolvedSite;
   readonly notes: SiteNotes;
   readonly report: ValidationReport;
+  /** The roles, addresses and disks decided from probing (what the wizard shows and lets the user change). */
+  readonly pair: PairFacts;
 }
 
 export async function initSite(options: InitOptions): Promise<InitResult> {
@@ -67,6 +69,7 @@ export async function initSite(options: InitOptions): Promise<InitResult> {
         context.nodes.map((node) => node.label),
       ),
       report,
+      pair,
     };
   } finally {
     await Promise.allSettled(transports.map((transport) => transport?.close()));

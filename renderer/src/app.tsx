@@ -1,5 +1,5 @@
-import { AppShell, Badge, Group, Text, Title } from '@mantine/core';
-import { useEffect, useRef } from 'react';
+import { AppShell, Badge, Group, Loader, Text, Title } from '@mantine/core';
+import { Suspense, lazy, useEffect, useRef } from 'react';
 import { StepRail } from './components/step-rail';
 import { ConsoleScreen } from './screens/console-screen';
 import { FindServersScreen } from './screens/find-servers-screen';
@@ -12,6 +12,12 @@ import { ValidateScreen } from './screens/validate-screen';
 import { useWizard } from './store/store-context';
 import type { StepId } from './steps';
 
+// Steps 5–7 and 11 load when first opened, so that the first paint (Start) stays small.
+const RolesScreen = lazy(() => import('./screens/roles-screen').then((module) => ({ default: module.RolesScreen })));
+const DisksScreen = lazy(() => import('./screens/disks-screen').then((module) => ({ default: module.DisksScreen })));
+const OptionsScreen = lazy(() => import('./screens/options-screen').then((module) => ({ default: module.OptionsScreen })));
+const VerifyScreen = lazy(() => import('./screens/verify-screen').then((module) => ({ default: module.VerifyScreen })));
+
 /** The window: a header with the pair's name, the step rail, and the current screen. */
 export function App() {
   const step = useWizard((state) => state.step);
@@ -21,7 +27,20 @@ export function App() {
 
   // Moving to another step moves the keyboard focus to its heading, as a page change would.
   useEffect(() => {
-    main.current?.querySelector<HTMLElement>('h1')?.focus();
+    const root = main.current;
+    if (!root) return;
+    // While a screen loaded on first use arrives, the previous one stays in the page, hidden.
+    const focus = (): boolean => {
+      const heading = [...root.querySelectorAll<HTMLElement>('h1')].find((each) => each.getClientRects().length > 0);
+      heading?.focus();
+      return !!heading;
+    };
+    if (focus()) return;
+    const observer = new MutationObserver(() => {
+      if (focus()) observer.disconnect();
+    });
+    observer.observe(root, { childList: true, subtree: true });
+    return () => observer.disconnect();
   }, [step]);
 
   return (
@@ -57,7 +76,9 @@ export function App() {
       </AppShell.Navbar>
       <AppShell.Main ref={main}>
         <div style={{ maxWidth: 1120 }}>
-          <Screen step={step} />
+          <Suspense fallback={<Loader size="sm" aria-label="Loading the screen" />}>
+            <Screen step={step} />
+          </Suspense>
         </div>
       </AppShell.Main>
     </AppShell>
@@ -74,12 +95,20 @@ function Screen({ step }: { step: StepId }) {
       return <TrustScreen />;
     case 'inventory':
       return <InventoryScreen />;
+    case 'roles':
+      return <RolesScreen />;
+    case 'disks':
+      return <DisksScreen />;
+    case 'options':
+      return <OptionsScreen />;
     case 'validate':
       return <ValidateScreen />;
     case 'plan':
       return <PlanScreen />;
     case 'install':
       return <InstallScreen />;
+    case 'verify':
+      return <VerifyScreen />;
     case 'console':
       return <ConsoleScreen />;
     default:

@@ -1,8 +1,7 @@
 /**
- * The steps of the flow (PRODUCT.md "The flow"), in order. Only the steps the engine
- * supports today can be reached; the rest are listed, marked as not yet available.
- * Validate, Plan and Install work on the opened site file, whose automatic defaults
- * stand in for Network roles, Disks and Options until those screens exist.
+ * The steps of the flow (PRODUCT.md "The flow"), in order, and which of them can be
+ * opened now. Network roles, Disks and Options edit the site that Validate, Plan and
+ * Install then work on; a step not built yet would be listed as not yet available.
  */
 export type StepId =
   | 'start'
@@ -32,13 +31,13 @@ export const STEPS: readonly StepDefinition[] = [
   { id: 'find', title: 'Find servers', hint: 'Addresses or a subnet', built: true },
   { id: 'trust', title: 'Connect and trust', hint: 'Login and host keys', built: true },
   { id: 'inventory', title: 'Inventory', hint: 'Both servers side by side', built: true },
-  { id: 'roles', title: 'Network roles', hint: 'Management, private link', built: false },
-  { id: 'disks', title: 'Disks', hint: 'Mirrored storage pool', built: false },
-  { id: 'options', title: 'Options', hint: 'Name, fencing, witness', built: false },
+  { id: 'roles', title: 'Network roles', hint: 'Management, private link', built: true },
+  { id: 'disks', title: 'Disks', hint: 'Mirrored storage pool', built: true },
+  { id: 'options', title: 'Options', hint: 'Name, fencing, witness', built: true },
   { id: 'validate', title: 'Validate', hint: 'Every check', built: true },
   { id: 'plan', title: 'Plan', hint: 'What will change', built: true },
   { id: 'install', title: 'Install', hint: 'Both servers', built: true },
-  { id: 'verify', title: 'Verify', hint: 'Prove it works', built: false },
+  { id: 'verify', title: 'Verify', hint: 'Prove it works', built: true },
   { id: 'console', title: 'Console', hint: 'Watch the pair', built: true },
 ];
 
@@ -62,6 +61,12 @@ export interface Progress {
   readonly planMade?: boolean;
   /** An install ran to its end without failing. */
   readonly installDone?: boolean;
+  /** The site edited on Network roles, Disks and Options was handed to Validate. */
+  readonly siteCommitted?: boolean;
+  /** The site was edited after that: Validate, Plan and Install would still see the older one. */
+  readonly siteEdited?: boolean;
+  /** Verify ran after the install and nothing failed. */
+  readonly verified?: boolean;
 }
 
 /** Whether a step can be opened now, and why not. */
@@ -74,18 +79,26 @@ export function stepState(step: StepDefinition, progress: Progress): StepState {
 }
 
 /** Why a step is locked, in words for its tooltip and accessible description. */
-export function lockedReason(step: StepId): string {
+export function lockedReason(step: StepId, progress?: Progress): string {
+  if (progress?.siteEdited && (step === 'validate' || step === 'plan' || step === 'install'))
+    return 'Continue from Options to hand the changed site to Validate first.';
   switch (step) {
     case 'trust':
       return 'Choose two servers in Find servers first.';
     case 'inventory':
       return 'Trust both servers first.';
+    case 'roles':
+    case 'disks':
+    case 'options':
+      return 'Read the inventory of both servers first.';
     case 'validate':
       return 'Open a site file (or use the practice lab) and trust both servers first.';
     case 'plan':
       return 'Validation must pass first.';
     case 'install':
       return 'Make the plan first.';
+    case 'verify':
+      return 'Run the install first.';
     case 'console':
       return 'Open a site file or use the practice lab first.';
     default:
@@ -102,12 +115,20 @@ function isReachable(step: StepId, progress: Progress): boolean {
       return progress.selectedCount === 2;
     case 'inventory':
       return progress.selectedCount === 2 && progress.trustedCount === 2;
+    case 'roles':
+    case 'disks':
+    case 'options':
+      return progress.selectedCount === 2 && progress.trustedCount === 2 && progress.inventoryRead;
     case 'validate':
-      return !!progress.siteKnown && progress.selectedCount === 2 && progress.trustedCount === 2;
+      return (
+        !!progress.siteKnown && progress.selectedCount === 2 && progress.trustedCount === 2 && !progress.siteEdited
+      );
     case 'plan':
-      return !!progress.validationPassed;
+      return !!progress.validationPassed && !progress.siteEdited;
     case 'install':
-      return !!progress.validationPassed && !!progress.planMade;
+      return !!progress.validationPassed && !!progress.planMade && !progress.siteEdited;
+    case 'verify':
+      return !!progress.installDone;
     case 'console':
       return !!progress.siteKnown;
     default:
@@ -125,12 +146,18 @@ function isDone(step: StepId, progress: Progress): boolean {
       return progress.trustedCount === 2;
     case 'inventory':
       return progress.inventoryRead;
+    case 'roles':
+    case 'disks':
+    case 'options':
+      return !!progress.siteCommitted && !progress.siteEdited;
     case 'validate':
       return !!progress.validationPassed;
     case 'plan':
       return !!progress.planMade;
     case 'install':
       return !!progress.installDone;
+    case 'verify':
+      return !!progress.verified;
     default:
       return false;
   }

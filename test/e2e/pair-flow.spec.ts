@@ -30,6 +30,90 @@ async function walkToInventory(page: Page, lab: LabFacts, url: string): Promise<
   await expect(page.getByRole('heading', { level: 2, name: 'lockstep-a' })).toBeVisible({ timeout: 45_000 });
 }
 
+/**
+ * Inventory → Network roles → Disks → Options → Validate: the roles found by probing
+ * the wire, drawn as a picture; fields checked as they are typed with the site format's
+ * words; the lab's containers own no disks; an edit (the private subnet written out,
+ * the value probing chose) is saved as a site file that Validate then works on.
+ */
+async function walkSiteScreens(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Continue to network roles' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Network roles' })).toBeFocused();
+  const picture = page.getByRole('img', { name: /^Cabling of lockstep-a and lockstep-b\./ });
+  await expect(picture).toHaveAccessibleName(/Private link: lockstep-a enp3s0 to lockstep-b enp2s0, cabled directly/, {
+    timeout: 120_000,
+  });
+  await expect(picture).toHaveAccessibleName(/Management network: lockstep-a enp1s0 and lockstep-b enp1s0\./);
+  await expect(picture).toHaveAccessibleName(/Business network br-biz0: lockstep-a enp2s0 and lockstep-b enp3s0\./);
+  await expect(page.getByRole('combobox', { name: 'Private link interface of lockstep-a' })).toHaveValue('enp3s0');
+  await expect(page.getByRole('combobox', { name: 'Private link interface of lockstep-b' })).toHaveValue('enp2s0');
+  await expect(page.getByRole('combobox', { name: 'Management interface of lockstep-b' })).toHaveAccessibleDescription(
+    'Found by probing',
+  );
+  await expect(page.getByRole('status', { name: 'Private link addresses' })).toContainText(/lockstep-a gets 10\.\d+\.\d+\.\d+/);
+  await screenshot(page, '07a-network-roles');
+
+  // A subnet with host bits set is refused with the site format's own fix; Continue waits.
+  const subnet = page.getByRole('textbox', { name: 'Private link subnet' });
+  const probed = (await subnet.getAttribute('placeholder')) ?? '';
+  expect(probed).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+  await subnet.fill(probed.replace(/\.0\//, '.1/'));
+  await expect(subnet).toHaveAccessibleDescription(/the address must be the first of the block: `/);
+  await expect(subnet).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('button', { name: 'Continue to disks' })).toBeDisabled();
+  await screenshot(page, '07b-network-roles-invalid');
+  // Writing out the subnet probing chose changes nothing on the servers, but it is an edit.
+  await subnet.fill(probed);
+  await expect(page.getByRole('combobox', { name: 'Private link interface of lockstep-a' })).toHaveAccessibleDescription(
+    'Found by probing',
+  );
+  await page.getByRole('button', { name: 'Continue to disks' }).click();
+
+  // Disks: the lab's servers are containers; the screen says so rather than listing the host's disks.
+  await expect(page.getByRole('heading', { level: 1, name: 'Disks' })).toBeFocused();
+  await expect(page.getByRole('region', { name: 'lockstep-a' })).toContainText('systemd-nspawn container');
+  await expect(page.getByRole('region', { name: 'lockstep-b' })).toContainText('cannot own a disk for the mirrored pool');
+  await expect(page.getByRole('status', { name: 'Pool summary' })).toContainText('no disks of its own');
+  await screenshot(page, '07c-disks');
+  await page.getByRole('button', { name: 'Continue to options' }).click();
+
+  // Options: the lab's site as written; each field checked as typed.
+  await expect(page.getByRole('heading', { level: 1, name: 'Options' })).toBeFocused();
+  const name = page.getByRole('textbox', { name: 'Pair name' });
+  await expect(name).toHaveValue('lab');
+  await name.fill('Lab Pair!');
+  await expect(name).toHaveAccessibleDescription(/expected a name of 1–32 lowercase letters.*Fix: e\.g\. `lab-pair`/);
+  await expect(page.getByRole('heading', { name: 'Pair: Lab Pair!' })).toBeVisible();
+  const next = page.getByRole('button', { name: 'Continue to validate' });
+  await expect(next).toBeDisabled();
+  await name.fill('lab');
+  await expect(page.getByRole('radio', { name: 'KVM' })).toBeChecked();
+  await expect(page.getByRole('radio', { name: 'Two-node mode' })).toBeChecked();
+  await expect(page.getByRole('radio', { name: 'An offline bundle' })).toBeChecked();
+  await expect(page.getByRole('radio', { name: 'Highly available (ha)' })).toBeChecked();
+  const acknowledge = page.getByRole('checkbox', { name: 'I accept running without fencing' });
+  await expect(acknowledge).toBeChecked();
+  // IPMI asks for each BMC; there is no live BMC test yet, and the button says why.
+  await page.getByRole('radio', { name: 'IPMI' }).check();
+  const bmc = page.getByRole('textbox', { name: 'BMC address of 10.211.0.11' });
+  await bmc.fill('10.0.1.300');
+  await expect(bmc).toHaveAccessibleDescription(/expected an IPv4 or IPv6 address or a hostname/);
+  await expect(page.getByRole('button', { name: 'Test BMC of 10.211.0.11' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Test BMC of 10.211.0.11' })).toHaveAccessibleDescription(/not available in this version/);
+  await expect(next).toBeDisabled();
+  await page.getByRole('radio', { name: 'No fencing' }).check();
+  await expect(acknowledge).not.toBeChecked();
+  await expect(acknowledge).toHaveAccessibleDescription(/acknowledgeNoFencing: true/);
+  await expect(next).toBeDisabled();
+  await acknowledge.check();
+  await expect(next).toBeEnabled();
+  await screenshot(page, '07d-options');
+  await next.click();
+  // Validate works on the edited site, saved where Lockstep keeps its files.
+  await expect(page.getByRole('heading', { level: 1, name: 'Validate' })).toBeVisible();
+  await expect(page.getByText(/\/sites\/lab\.yaml$/).first()).toBeVisible();
+}
+
 /** The Console shows each server as `lockstep status --json` reports it (and online, when asked). */
 async function checkConsole(page: Page, lab: LabFacts, knownHostsPath: string, online: boolean): Promise<void> {
   await expect(page.getByRole('heading', { level: 1, name: 'Console' })).toBeVisible();
@@ -54,15 +138,55 @@ async function checkConsole(page: Page, lab: LabFacts, knownHostsPath: string, o
   await screenshot(page, '14-console');
 }
 
+/**
+ * The console's actions and charts: lockstep-b into maintenance through the confirmation
+ * (which shows the engine's plan), seen as Standby, then back online; the charts are
+ * figures with a text summary; the pair without VMs says so.
+ */
+async function checkConsoleActions(page: Page): Promise<void> {
+  const servers = page.getByRole('table', { name: 'Servers' });
+  const latency = page.getByRole('figure', { name: 'Link latency chart' });
+  await expect(latency).toBeVisible();
+  await expect(latency).toContainText(/Link latency (over the last|: no measurements yet)/);
+  await expect(page.getByRole('figure', { name: 'Replication throughput chart' })).toBeVisible();
+  await expect(page.getByRole('note', { name: 'No VMs' })).toContainText('No VMs on this pair yet');
+
+  await servers.getByRole('button', { name: 'Put lockstep-b into maintenance' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Put lockstep-b into maintenance?' });
+  // The engine's dry run, before anything changes: what will change.
+  await expect(dialog.getByRole('status', { name: 'What will change' })).toContainText('put lockstep-b into standby', { timeout: 60_000 });
+  await screenshot(page, '15-console-confirm-maintenance');
+  await dialog.getByRole('button', { name: 'Put into maintenance' }).click();
+  await expect(page.getByRole('status', { name: 'Put lockstep-b into maintenance (standby)' })).toContainText('is in standby', { timeout: 120_000 });
+  await expect(servers.getByRole('row', { name: /lockstep-b/ })).toContainText('Standby', { timeout: 30_000 });
+  await expect(page.getByRole('heading', { level: 2, name: 'Pair state: Unprotected' })).toBeVisible();
+  await screenshot(page, '16-console-standby');
+
+  await servers.getByRole('button', { name: 'Bring lockstep-b back online' }).click();
+  await expect(page.getByRole('status', { name: 'Bring lockstep-b back online' })).toContainText('back online', { timeout: 120_000 });
+  await expect(servers.getByRole('row', { name: /lockstep-b/ })).toContainText('Online', { timeout: 30_000 });
+
+  // The change raised alerts; one is acknowledged and says so.
+  const alerts = page.getByRole('list', { name: 'Recent alerts' });
+  const acknowledge = alerts.getByRole('button', { name: /^Acknowledge: / }).first();
+  await expect(acknowledge).toBeVisible({ timeout: 30_000 });
+  const label = (await acknowledge.getAttribute('aria-label')) ?? '';
+  const open = await alerts.getByRole('button', { name: label, exact: true }).count();
+  await acknowledge.click();
+  await expect(alerts.getByRole('button', { name: label, exact: true })).toHaveCount(open - 1);
+  await expect(alerts.getByRole('listitem', { name: label.replace(/^Acknowledge: /, ''), exact: true }).filter({ hasText: 'Acknowledged' }).first()).toBeVisible();
+  await screenshot(page, '17-console-back-online');
+}
+
 test.describe('against the practice lab', () => {
-  test('Validate → Plan → Install → Console', async ({ page, knownHostsDir }) => {
-    test.setTimeout(300_000);
+  test('Network roles → Disks → Options → Validate → Plan → Install → Verify → Console', async ({ page, knownHostsDir }) => {
+    test.setTimeout(480_000);
     const lab = await labFacts();
     test.skip(!lab.running || !lab.siteFile, `SKIPPED: ${lab.reason}`);
     const { bridge, stop } = await startBridge(join(knownHostsDir, 'known_hosts'));
     try {
       await walkToInventory(page, lab, bridge.url);
-      await page.getByRole('button', { name: 'Continue to validate' }).click();
+      await walkSiteScreens(page);
 
       // Validate: every check, grouped by area, with icons, messages and fixes.
       await expect(page.getByRole('heading', { level: 1, name: 'Validate' })).toBeFocused();
@@ -135,9 +259,28 @@ test.describe('against the practice lab', () => {
       await expect(status).toContainText(/Elapsed \d/);
       await screenshot(page, '13-install-done');
 
+      // Verify: the proof, read from both servers; then the hand-over to the console.
+      await page.getByRole('button', { name: 'Continue to verify' }).click();
+      await expect(page.getByRole('heading', { level: 1, name: 'Verify' })).toBeVisible();
+      const proof = page.getByRole('status', { name: 'Verify summary' });
+      await expect(proof).toContainText('The pair works', { timeout: 90_000 });
+      const checks = page.getByRole('list', { name: 'Verify checks' });
+      await expect(checks.getByRole('listitem', { name: 'Cluster quorate with two members: Pass' })).toContainText(
+        'lockstep-a: quorate, 2 members (lockstep-a, lockstep-b)',
+      );
+      await expect(checks.getByRole('listitem', { name: 'Pacemaker sees both servers online: Pass' })).toBeVisible();
+      await expect(checks.getByRole('listitem', { name: /^Services running \(corosync, pacemaker, (libvirtd|virtqemud)\): Pass$/ })).toBeVisible();
+      await expect(checks.getByRole('listitem', { name: /^Mirrored storage \(DRBD\): / })).toContainText('No DRBD resources yet');
+      await expect(checks.getByRole('listitem', { name: 'Fencing: Warning' })).toContainText('acknowledged in the site file');
+      await expect(page.getByRole('table', { name: 'Servers as verified' })).toContainText('pacemaker: running');
+      await screenshot(page, '13b-verify');
+      await page.getByRole('button', { name: 'Run the checks again' }).click();
+      await expect(proof).toContainText('The pair works', { timeout: 90_000 });
+
       // Console: the same pair state the CLI reports, both servers online.
       await page.getByRole('button', { name: 'Open the console' }).click();
       await checkConsole(page, lab, bridge.knownHostsPath, true);
+      await checkConsoleActions(page);
     } finally {
       await stop();
     }

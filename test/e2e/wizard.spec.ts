@@ -22,11 +22,14 @@ test('the Start screen shows the whole flow, and the session token leaves the ad
   await expect(steps.getByRole('button', { name: /^Start/ })).toHaveAttribute('aria-current', 'step');
   await expect(steps.getByRole('button', { name: /^Find servers/ })).toBeEnabled();
   await expect(steps.getByRole('button', { name: /^Connect and trust/ })).toBeDisabled();
-  for (const later of ['Network roles', 'Disks', 'Options', 'Verify']) {
-    const button = steps.getByRole('button', { name: new RegExp(`^${later}`) });
+  // Every step is built: the rail has no "Coming later" part any more.
+  await expect(steps.getByText('Coming later')).toHaveCount(0);
+  for (const needsInventory of ['Network roles', 'Disks', 'Options']) {
+    const button = steps.getByRole('button', { name: new RegExp(`^${needsInventory}`) });
     await expect(button).toBeDisabled();
-    await expect(button).toHaveAccessibleDescription('Not yet available');
+    await expect(button).toHaveAccessibleDescription('Read the inventory of both servers first.');
   }
+  await expect(steps.getByRole('button', { name: /^Verify/ })).toHaveAccessibleDescription('Run the install first.');
   // Built, but locked until their step before is done.
   await expect(steps.getByRole('button', { name: /^Validate/ })).toBeDisabled();
   await expect(steps.getByRole('button', { name: /^Plan/ })).toHaveAccessibleDescription('Validation must pass first.');
@@ -144,6 +147,8 @@ test.describe('against the practice lab', () => {
           .getByRole('table', { name: /^Network interfaces of / }),
       ).toContainText('10.211.0.12');
       await screenshot(page, '07-inventory');
+      await expect(page.getByRole('button', { name: 'Continue to network roles' })).toBeEnabled();
+      await expect(page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: /^Network roles/ })).toBeEnabled();
     } finally {
       await stop();
     }

@@ -64,10 +64,10 @@ describe.skipIf(reason !== undefined)(
           if (line.trim()) events.push({ at: Date.now(), event: JSON.parse(line) as MonitorEvent });
         }
       });
-      const waitFor = async (test: (e: MonitorEvent) => boolean, ms: number): Promise<number | undefined> => {
+      const waitFor = async (test: (e: MonitorEvent) => boolean, ms: number, since = 0): Promise<number | undefined> => {
         const deadline = Date.now() + ms;
         while (Date.now() < deadline) {
-          const hit = events.find((e) => test(e.event));
+          const hit = events.find((e) => e.at >= since && test(e.event));
           if (hit) return hit.at;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
@@ -80,6 +80,7 @@ describe.skipIf(reason !== undefined)(
         const seen = await waitFor(
           (e) => e.type === 'alert' && (e.alert.kind === 'node-lost' || e.alert.kind === 'link-down'),
           20_000,
+          stopped,
         );
         expect(seen).toBeDefined();
         expect(seen! - stopped).toBeLessThan(5000);

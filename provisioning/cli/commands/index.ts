@@ -10,6 +10,9 @@ import { registerBundle } from './bundle';
 import { registerPlan } from './plan';
 import { registerApply } from './apply';
 import { registerStatus } from './status';
+import { registerNode } from './node';
+import { registerVm } from './vm';
+import { registerAlert } from './alert';
 
 /** The commands of the CLI contract, in the order of the flow. */
 export function registerCommands(program: Command): void {
@@ -23,5 +26,8 @@ export function registerCommands(program: Command): void {
   registerPlan(program);
   registerApply(program);
   registerStatus(program);
+  registerNode(program);
+  registerVm(program);
+  registerAlert(program);
   registerUi(program);
 }

@@ -1,5 +1,13 @@
 import { Option, type Command } from 'commander';
-import { labDown, labStatus, labUp, type LabInfo, type LabStatus } from '../../lab';
+import {
+  labDown,
+  labStatus,
+  labUp,
+  labWitnessDown,
+  type LabInfo,
+  type LabNodeStatus,
+  type LabStatus,
+} from '../../lab';
 import { vmLabDown, vmLabStatus, vmLabUp, type VmLabInfo } from '../../lab/vm';
 import { LockstepError } from '../../api/errors';
 import { action } from '../action';
@@ -33,6 +41,10 @@ function printInfo(info: LabInfo): void {
       .join(', ');
     printLine(`  ${node.hostname}  ${node.address}  (NICs: ${nics})`);
   }
+  if (info.witness)
+    printLine(
+      `  ${info.witness.hostname}  ${info.witness.address}  (NICs: ${info.witness.nics.management} management; quorum witness)`,
+    );
   printLine();
   printLine(`  site file       ${info.siteFile}`);
   printLine(`  root key        ${info.identityFile}`);
@@ -43,17 +55,18 @@ function printInfo(info: LabInfo): void {
   printLine(`  this computer   ${info.hostAddress} on ${info.managementSubnet}`);
 }
 
+function machineState(node: LabNodeStatus): string {
+  return node.running ? (node.sshReady ? 'running, SSH answers' : 'running, SSH not answering') : 'stopped';
+}
+
 /** Prints `lab status` of either kind; `kindFlag` is what the commands it suggests need (` --kind vm`). */
 function printStatus(title: string, status: LabStatus<{ siteFile: string }>, kindFlag = ''): void {
   printLine(`${title}: ${status.state}`);
-  for (const node of status.nodes) {
-    const what = node.running
-      ? node.sshReady
-        ? 'running, SSH answers'
-        : 'running, SSH not answering'
-      : 'stopped';
-    printLine(`  ${node.hostname}  ${node.address}  ${what}`);
-  }
+  for (const node of status.nodes) printLine(`  ${node.hostname}  ${node.address}  ${machineState(node)}`);
+  if (status.witness)
+    printLine(
+      `  ${status.witness.hostname}  ${status.witness.address}  ${machineState(status.witness)} (witness)`,
+    );
   if (status.state === 'degraded' && status.leftovers.length > 0) {
     printLine(`  present: ${status.leftovers.join(', ')}`);
     printLine(
@@ -62,6 +75,15 @@ function printStatus(title: string, status: LabStatus<{ siteFile: string }>, kin
   }
   if (status.state === 'running' && status.info) printLine(`  site file: ${status.info.siteFile}`);
   if (status.state === 'down') printLine(`  Start it with \`lockstep lab up${kindFlag}\`.`);
+}
+
+function vmWitnessUnsupported(): LockstepError {
+  return new LockstepError({
+    code: 'usage',
+    field: '--witness',
+    message: 'The VM lab has no quorum witness; only the container lab has one.',
+    remedy: 'Use `lockstep lab up --witness` (container lab), or give the VM lab a two_node site.',
+  });
 }
 
 /** Which lab a `lab` command is about. */
@@ -86,6 +108,45 @@ function labKind(value: unknown): LabKind {
   });
 }
 
+/** The container `lab up` (with `witness`, also `lab witness up`): builds, prints, returns the exit code. */
+async function containerUp(
+  options: { knownHosts?: string; json?: boolean },
+  witness: boolean,
+  lease?: number,
+): Promise<number> {
+  const result = await labUp({
+    ...(options.knownHosts !== undefined && { knownHostsPath: options.knownHosts }),
+    ...(lease !== undefined && { lease }),
+    ...(witness && { witness }),
+    onProgress: printNote,
+  });
+  if (options.json) {
+    printJson(result.info);
+    return ExitCode.ok;
+  }
+  if (result.reused)
+    printLine(`The lab${witness ? ' and its witness are' : ' is'} already up; nothing changed.`);
+  else
+    printLine(
+      witness
+        ? `The lab is up with its quorum witness (${seconds(result.elapsedMs)}).`
+        : `The lab is up (${seconds(result.elapsedMs)}): two Debian 12 servers, a management network, a private cable between them and a business network.`,
+    );
+  printInfo(result.info);
+  printLine();
+  if (witness && result.info.witness)
+    printLine(
+      `Use the witness: add \`quorum: { witness: { address: ${result.info.witness.address} } }\` to a copy of ${result.info.siteFile}.`,
+    );
+  else printLine(`Next: lockstep probe -c ${result.info.siteFile}`);
+  printLine(
+    witness
+      ? 'When done: lockstep lab witness down (the pair stays), or lockstep lab down'
+      : 'When done: lockstep lab down',
+  );
+  return ExitCode.ok;
+}
+
 function printVmInfo(info: VmLabInfo): void {
   for (const node of info.nodes) {
     const nics = Object.entries(node.nics)
@@ -103,7 +164,7 @@ function printVmInfo(info: VmLabInfo): void {
   printLine(`  this computer   ${info.hostAddress} on ${info.managementSubnet}`);
 }
 
-/** `lockstep lab up|down|status`: the practice lab of two servers on this computer. */
+/** `lockstep lab up|down|status|witness`: the practice lab of two servers (and an optional witness) on this computer. */
 export function registerLab(program: Command): void {
   const lab = program
     .command('lab')
@@ -115,10 +176,16 @@ export function registerLab(program: Command): void {
     .command('up')
     .description('build and boot the two lab servers, pin their host keys, write their site file')
     .addOption(kindOption())
+    .option(
+      '--witness',
+      'also boot a third container, the quorum witness (10.211.0.13, management network only)',
+    )
     .addOption(new Option('--lease <pid>', 'hold a lease on the lab for this process (test runs)').hideHelp())
     .action(
       action(async ({ options, command }) => {
+        const witness = command.opts<{ witness?: boolean }>().witness === true;
         if (labKind(command.opts().kind) === 'vm') {
+          if (witness) throw vmWitnessUnsupported();
           const result = await vmLabUp({
             ...(options.knownHosts !== undefined && { knownHostsPath: options.knownHosts }),
             onProgress: printNote,
@@ -138,26 +205,7 @@ export function registerLab(program: Command): void {
           printLine('When done: lockstep lab down --kind vm');
           return ExitCode.ok;
         }
-        const lease = leaseOption(command);
-        const result = await labUp({
-          ...(options.knownHosts !== undefined && { knownHostsPath: options.knownHosts }),
-          ...(lease !== undefined && { lease }),
-          onProgress: printNote,
-        });
-        if (options.json) {
-          printJson(result.info);
-          return ExitCode.ok;
-        }
-        printLine(
-          result.reused
-            ? 'The lab is already up; nothing changed.'
-            : `The lab is up (${seconds(result.elapsedMs)}): two Debian 12 servers, a management network, a private cable between them and a business network.`,
-        );
-        printInfo(result.info);
-        printLine();
-        printLine(`Next: lockstep probe -c ${result.info.siteFile}`);
-        printLine('When done: lockstep lab down');
-        return ExitCode.ok;
+        return containerUp(options, witness, leaseOption(command));
       }),
     );
 
@@ -220,6 +268,38 @@ export function registerLab(program: Command): void {
         const status = await labStatus();
         if (options.json) printJson(status);
         else printStatus('Lab', status);
+        return ExitCode.ok;
+      }),
+    );
+
+  const witness = lab
+    .command('witness')
+    .description(
+      'the optional third container of the lab: a quorum witness (corosync-qnetd) on the management network',
+    );
+
+  witness
+    .command('up')
+    .description(
+      'boot the witness (and the lab, if it is down), pin its host key; the same as `lab up --witness`',
+    )
+    .action(action(async ({ options }) => containerUp(options, true)));
+
+  witness
+    .command('down')
+    .description('stop the witness and remove everything of it; the two servers keep running')
+    .action(
+      action(async ({ options }) => {
+        const result = await labWitnessDown({ onProgress: printNote });
+        if (options.json) {
+          printJson({ state: 'down', removed: result.removed });
+          return ExitCode.ok;
+        }
+        printLine(
+          result.removed.length === 0
+            ? 'The witness was already down.'
+            : `The witness is down; removed ${result.removed.length} items (container, namespace, link, mount). The two servers keep running.`,
+        );
         return ExitCode.ok;
       }),
     );

@@ -11,7 +11,7 @@ import { openSiteSession } from '../site-session';
 /**
  * `lockstep status -c site.yaml [--watch]`: the console in a terminal. A snapshot is
  * one poll of both nodes; `--watch` redraws on change (TTY) or streams NDJSON
- * `{type: state|alert}` lines (`--json`). Exit codes: 0 Protected or Degraded,
+ * `{type: state|alert|sample}` lines (`--json`; `sample` carries every poll's chart values). Exit codes: 0 Protected or Degraded,
  * 1 Unprotected or Down, 3 neither node reachable (or a host-key / login error on both),
  * 2 usage, 130 Ctrl-C.
  */
@@ -66,7 +66,7 @@ async function runStatus(context: ActionContext, flags: StatusFlags): Promise<nu
     if (!flags.watch) {
       const { state } = await monitor.poll();
       const recent = readRecentAlerts(logPath, 10);
-      if (options.json) printJson({ ok: exitCodeForLevel(state) === ExitCode.ok, state, recentAlerts: recent });
+      if (options.json) printJson({ ok: exitCodeForLevel(state) === ExitCode.ok, state, recentAlerts: recent, history: monitor.historyView() });
       else printLine(formatStatus(state, recent));
       return exitCodeForLevel(state);
     }
@@ -93,6 +93,8 @@ async function watch(monitor: PairMonitor, json: boolean, logPath: string): Prom
       process.stdout.write(`${JSON.stringify(event)}\n`);
       return;
     }
+    // Chart values are for machines (--json) and the app; the terminal view shows the latest rates.
+    if (event.type === 'sample') return;
     if (event.type === 'alert') {
       alerts.push(event.alert);
       if (!tty) printLine(formatAlertLine(event.alert));

@@ -56,8 +56,9 @@ export function formatStatus(state: PairState, recent: readonly Alert[] = []): s
   if (state.links.length === 0) lines.push('  (none reported: corosync is not running)');
   for (const link of state.links) {
     const rate = link.bytesPerSecond !== undefined ? `, ${formatBytes(link.bytesPerSecond)}/s` : '';
+    const latency = link.latencyMs !== undefined ? `, ${link.latencyMs} ms` : '';
     const nic = link.nic ? ` on ${link.nic}` : '';
-    lines.push(`  ${link.id.padEnd(14)} ${link.up ? 'up' : 'DOWN'}  (a: ${side(link.a)}, b: ${side(link.b)})${nic}${rate}`);
+    lines.push(`  ${link.id.padEnd(14)} ${link.up ? 'up' : 'DOWN'}  (a: ${side(link.a)}, b: ${side(link.b)})${nic}${rate}${latency}`);
   }
   lines.push('');
   lines.push('Storage');
@@ -89,7 +90,8 @@ export function formatStatus(state: PairState, recent: readonly Alert[] = []): s
   if (recent.length > 0) {
     lines.push('');
     lines.push('Recent alerts');
-    for (const alert of recent) lines.push(`  ${alert.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${alert.severity.padEnd(8)} ${alert.message}`);
+    for (const alert of recent)
+      lines.push(`  ${alert.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${alert.severity.padEnd(8)} ${alert.message}${alert.acknowledgedAt ? ' (acknowledged)' : ''}`);
   }
   return lines.join('\n');
 }

@@ -52,3 +52,30 @@ export function parseCfgtoolStatus(stdout: string): CorosyncLinks {
 export function linkConnected(status: string): boolean {
   return /^(connected|localhost)$/.test(status) || /active with no faults/.test(status);
 }
+
+/**
+ * knet's own round-trip measure per link and peer, from `corosync-cmapctl -m stats
+ * stats.knet.` (lines `stats.knet.node2.link0.latency_ave (u32) = 152`, microseconds,
+ * from knet's heartbeat pings). Returns link id → the mean over the remote peers that
+ * are connected on it, in microseconds; the local node's own entry is left out.
+ */
+export function parseKnetLatency(stdout: string, localNodeId: number | null): Map<number, number> {
+  const latency = new Map<string, number>();
+  const connected = new Map<string, boolean>();
+  for (const line of stdout.split('\n')) {
+    const match = /^stats\.knet\.node(\d+)\.link(\d+)\.(latency_ave|connected)\s+\(\w+\)\s+=\s+(\d+)\s*$/.exec(line);
+    if (!match) continue;
+    const [, node, link, key, value] = match;
+    if (Number(node) === localNodeId) continue;
+    const id = `${link}:${node}`;
+    if (key === 'connected') connected.set(id, value === '1');
+    else latency.set(id, Number(value));
+  }
+  const perLink = new Map<number, number[]>();
+  for (const [id, value] of latency) {
+    if (connected.get(id) === false) continue;
+    const link = Number(id.split(':')[0]);
+    perLink.set(link, [...(perLink.get(link) ?? []), value]);
+  }
+  return new Map([...perLink].map(([link, values]) => [link, values.reduce((sum, v) => sum + v, 0) / values.length]));
+}

@@ -6,19 +6,22 @@ export interface NicCounters {
   readonly rxBytes: number;
   readonly txBytes: number;
   readonly errors: number;
+  /** Its IP addresses (without prefix), when the command listed them (`ip -j -s addr`). */
+  readonly addresses: readonly string[];
 }
 
 interface IpLinkJson {
   ifname?: string;
   operstate?: string;
   flags?: string[];
+  addr_info?: { local?: string }[];
   stats64?: {
     rx?: { bytes?: number; errors?: number; dropped?: number };
     tx?: { bytes?: number; errors?: number; dropped?: number };
   };
 }
 
-/** `ip -j -s link`. */
+/** `ip -j -s link`, or `ip -j -s addr` (the same counters, with the addresses). */
 export function parseIpLinkStats(stdout: string): NicCounters[] {
   const parsed = JSON.parse(stdout) as IpLinkJson[];
   return parsed
@@ -29,6 +32,7 @@ export function parseIpLinkStats(stdout: string): NicCounters[] {
       rxBytes: link.stats64?.rx?.bytes ?? 0,
       txBytes: link.stats64?.tx?.bytes ?? 0,
       errors: (link.stats64?.rx?.errors ?? 0) + (link.stats64?.tx?.errors ?? 0),
+      addresses: (link.addr_info ?? []).flatMap((info) => (info.local ? [info.local] : [])),
     }));
 }
 

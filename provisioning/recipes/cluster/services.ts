@@ -9,6 +9,15 @@ export function clusterUnits(witness: boolean): string[] {
   return ['corosync', ...(witness ? ['corosync-qdevice'] : []), 'pacemaker'];
 }
 
+/**
+ * Units that must NOT run: a site that went back from a witness to `two_node` still has
+ * corosync-qdevice installed, and left enabled it fails on every boot (its corosync.conf
+ * has no device section any more).
+ */
+export function unwantedUnits(witness: boolean): string[] {
+  return witness ? [] : ['corosync-qdevice'];
+}
+
 export interface ServiceState {
   readonly unit: string;
   readonly enabled: string;
@@ -49,16 +58,33 @@ export function parseServices(stdout: string): ClusterServiceFacts {
   return { units, corosyncSince: since, configMtime: config };
 }
 
-/** Decides (pure): enable what is not enabled, restart corosync when its files are newer than the process, start the rest. */
-export function decideServices(facts: ClusterServiceFacts): Decision {
+/** An unwanted unit is in the way while it is enabled or running. */
+function inTheWay(unit: ServiceState): boolean {
+  return unit.enabled === 'enabled' || unit.active === 'active' || unit.active === 'activating';
+}
+
+/**
+ * Decides (pure): stop and disable the `unwanted` units, enable what is not enabled,
+ * restart corosync when its files are newer than the process, start the rest.
+ */
+export function decideServices(facts: ClusterServiceFacts, unwanted: readonly string[] = []): Decision {
   const changes = [];
-  const disabled = facts.units.filter((unit) => unit.enabled !== 'enabled').map((unit) => unit.unit);
+  const stray = facts.units
+    .filter((unit) => unwanted.includes(unit.unit) && inTheWay(unit))
+    .map((unit) => unit.unit);
+  if (stray.length)
+    changes.push({
+      summary: `stop and disable ${stray.join(', ')} (the site has no quorum witness)`,
+      commands: [command('systemctl', 'disable', '--now', ...stray)],
+    });
+  const wanted = facts.units.filter((unit) => !unwanted.includes(unit.unit));
+  const disabled = wanted.filter((unit) => unit.enabled !== 'enabled').map((unit) => unit.unit);
   if (disabled.length)
     changes.push({
       summary: `enable ${disabled.join(', ')} at boot`,
       commands: [command('systemctl', 'enable', ...disabled)],
     });
-  const corosync = facts.units.find((unit) => unit.unit === 'corosync');
+  const corosync = wanted.find((unit) => unit.unit === 'corosync');
   const stale =
     corosync?.active === 'active' &&
     facts.corosyncSince !== null &&
@@ -69,9 +95,9 @@ export function decideServices(facts: ClusterServiceFacts): Decision {
       summary: 'restart corosync (its configuration or key changed since it started)',
       commands: [command('systemctl', 'restart', 'corosync')],
     });
-  const inactive = facts.units.filter((unit) => unit.active !== 'active').map((unit) => unit.unit);
+  const inactive = wanted.filter((unit) => unit.active !== 'active').map((unit) => unit.unit);
   if (inactive.length || stale) {
-    const start = stale ? facts.units.map((unit) => unit.unit) : inactive;
+    const start = stale ? wanted.map((unit) => unit.unit) : inactive;
     changes.push({
       summary: `start ${start.join(', ')}`,
       commands: [command('systemctl', 'start', ...start)],
@@ -80,15 +106,19 @@ export function decideServices(facts: ClusterServiceFacts): Decision {
   if (changes.length === 0)
     return {
       kind: 'noop',
-      reason: `${facts.units.map((unit) => unit.unit).join(', ')} are enabled and running with the current configuration`,
+      reason: `${wanted.map((unit) => unit.unit).join(', ')} are enabled and running with the current configuration${facts.units.length > wanted.length ? ` (${unwanted.join(', ')} off)` : ''}`,
     };
   return { kind: 'change', changes };
 }
 
+function unitsOf(context: NodeStepContext): { units: string[]; unwanted: string[] } {
+  const witness = context.site.quorum !== 'two_node';
+  return { units: clusterUnits(witness), unwanted: unwantedUnits(witness) };
+}
+
 async function facts(context: NodeStepContext): Promise<ClusterServiceFacts> {
-  return parseServices(
-    (await read(context, servicesCommand(clusterUnits(context.site.quorum !== 'two_node')))).stdout,
-  );
+  const { units, unwanted } = unitsOf(context);
+  return parseServices((await read(context, servicesCommand([...unwanted, ...units]))).stdout);
 }
 
 /** `cluster.services` (node): corosync (+ qdevice) and pacemaker enabled and running with the written configuration. */
@@ -98,9 +128,9 @@ export const clusterServicesStep: NodeStep = {
   group: 'cluster',
   scope: 'node',
   applicable: () => true,
-  inspect: async (context) => decideServices(await facts(context)),
+  inspect: async (context) => decideServices(await facts(context), unitsOf(context).unwanted),
   async apply(context) {
-    const decision = decideServices(await facts(context));
+    const decision = decideServices(await facts(context), unitsOf(context).unwanted);
     if (decision.kind === 'noop') return;
     for (const line of decision.changes.flatMap((change) => change.commands)) {
       await run(context, line, {
@@ -113,7 +143,12 @@ export const clusterServicesStep: NodeStep = {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const current = await facts(context);
-      const down = current.units.filter((unit) => unit.active !== 'active' || unit.enabled !== 'enabled');
+      const { unwanted } = unitsOf(context);
+      const down = current.units.filter((unit) =>
+        unwanted.includes(unit.unit)
+          ? inTheWay(unit)
+          : unit.active !== 'active' || unit.enabled !== 'enabled',
+      );
       if (down.length === 0) return;
       if (Date.now() > deadline) {
         throw notVerified(

@@ -11,8 +11,15 @@ export interface QuorumStatus {
     readonly votes: number;
     readonly name: string;
     readonly local: boolean;
+    /** The node's state towards the quorum device (`A`live, `V`ote, `NMW`…), with a witness only. */
+    readonly qdevice?: readonly string[];
   }[];
+  /** The quorum device (a witness) and its votes; null when the cluster has none. */
+  readonly qdevice: { readonly votes: number } | null;
 }
+
+/** The flags of the Qdevice column: NR (not registered), A/NA (alive), V/NV (vote), MW/NMW (master wins). */
+const QDEVICE_FLAGS = '(?:NR|NA|A|NV|V|NMW|MW)';
 
 /** Parses `corosync-quorumtool -s` (exit 0 quorate, 2 not quorate). */
 export function parseQuorumTool(stdout: string): QuorumStatus {
@@ -23,16 +30,26 @@ export function parseQuorumTool(stdout: string): QuorumStatus {
     return value === undefined || !/^\d+$/.test(value) ? null : Number(value);
   };
   const members: QuorumStatus['members'][number][] = [];
+  let qdevice: QuorumStatus['qdevice'] = null;
   const section = stdout.split(/^Membership information\s*$/m)[1] ?? '';
+  const memberLine = new RegExp(
+    `^\\s*(\\d+)\\s+(\\d+)\\s+(?:(${QDEVICE_FLAGS}(?:,${QDEVICE_FLAGS})*)\\s+)?(\\S+)(\\s+\\(local\\))?\\s*$`,
+  );
   for (const line of section.split('\n')) {
-    const match = /^\s*(\d+)\s+(\d+)\s+(?:(?:NR|A|NA|NMW)\s+)*(\S+)(\s+\(local\))?\s*$/.exec(line);
-    if (match)
-      members.push({
-        nodeid: Number(match[1]),
-        votes: Number(match[2]),
-        name: match[3] ?? '',
-        local: match[4] !== undefined,
-      });
+    const match = memberLine.exec(line);
+    if (!match) continue;
+    // The device's own line: node id 0, named "Qdevice".
+    if (match[1] === '0' && match[4] === 'Qdevice') {
+      qdevice = { votes: Number(match[2]) };
+      continue;
+    }
+    members.push({
+      nodeid: Number(match[1]),
+      votes: Number(match[2]),
+      name: match[4] ?? '',
+      local: match[5] !== undefined,
+      ...(match[3] !== undefined && { qdevice: match[3].split(',') }),
+    });
   }
   return {
     quorate: /^yes$/i.test(field('Quorate') ?? ''),
@@ -41,6 +58,7 @@ export function parseQuorumTool(stdout: string): QuorumStatus {
     totalVotes: number('Total votes'),
     flags: (field('Flags') ?? '').split(/\s+/).filter(Boolean),
     members,
+    qdevice,
   };
 }
 

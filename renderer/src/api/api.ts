@@ -50,11 +50,16 @@ export function clientFor(bridge: LockstepBridge): LockstepClient {
     probe: call('probe'),
     loadSiteFile: call('loadSiteFile'),
     validateSiteField: call('validateSiteField'),
+    suggestSite: call('suggestSite'),
+    saveSite: call('saveSite'),
+    verifyPair: call('verifyPair'),
     validate: call('validate'),
     plan: call('plan'),
     apply: call('apply'),
     cancel: call('cancel'),
     watchPair: call('watchPair'),
+    runAction: call('runAction'),
+    ackAlert: call('ackAlert'),
     onEvent: (listener) => bridge.onEvent(listener),
   };
 }

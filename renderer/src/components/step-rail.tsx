@@ -14,6 +14,9 @@ export function StepRail() {
   const passed = useWizard((state) => validationPassed(state));
   const planMade = useWizard((state) => !!state.planning.result);
   const installDone = useWizard((state) => state.install.result?.outcome === 'ok');
+  const siteCommitted = useWizard((state) => state.siteSaving.committed);
+  const siteEdited = useWizard((state) => state.siteSaving.dirty);
+  const verified = useWizard((state) => !!state.verify.result?.passed);
   const trustedCount = selected.filter((key) => servers[key]?.phase === 'trusted').length;
   const progress = {
     current,
@@ -24,6 +27,9 @@ export function StepRail() {
     validationPassed: passed,
     planMade,
     installDone,
+    siteCommitted,
+    siteEdited,
+    verified,
   };
   const built = STEPS.filter((step) => step.built);
   const later = STEPS.filter((step) => !step.built);
@@ -37,22 +43,27 @@ export function StepRail() {
             step={step}
             number={index + 1}
             state={stepState(step, progress)}
+            reason={lockedReason(step.id, progress)}
             onOpen={() => goTo(step.id)}
           />
         ))}
       </Stack>
-      <Divider my="sm" label="Coming later" labelPosition="left" />
-      <Stack gap={2} component="ol" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
-        {later.map((step, index) => (
-          <StepItem
-            key={step.id}
-            step={step}
-            number={built.length + index + 1}
-            state="unbuilt"
-            onOpen={() => undefined}
-          />
-        ))}
-      </Stack>
+      {later.length > 0 && (
+        <>
+          <Divider my="sm" label="Coming later" labelPosition="left" />
+          <Stack gap={2} component="ol" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+            {later.map((step, index) => (
+              <StepItem
+                key={step.id}
+                step={step}
+                number={built.length + index + 1}
+                state="unbuilt"
+                onOpen={() => undefined}
+              />
+            ))}
+          </Stack>
+        </>
+      )}
     </nav>
   );
 }
@@ -69,17 +80,20 @@ function StepItem({
   step,
   number,
   state,
+  reason,
   onOpen,
 }: {
   step: StepDefinition;
   number: number;
   state: StepState;
+  /** Why the step is locked, when it is. */
+  reason?: string;
   onOpen: () => void;
 }) {
   const disabled = state === 'locked' || state === 'unbuilt';
   const describedBy = `step-${step.id}-hint`;
   const hint =
-    state === 'unbuilt' ? 'Not yet available' : state === 'locked' ? lockedReason(step.id) : step.hint;
+    state === 'unbuilt' ? 'Not yet available' : state === 'locked' ? (reason ?? lockedReason(step.id)) : step.hint;
   return (
     <li>
       <UnstyledButton

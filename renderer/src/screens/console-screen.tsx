@@ -1,11 +1,20 @@
 import { Alert, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { useEffect } from 'react';
-import type { Alert as PairAlert, NodeState, PairLevel, PairState } from '../../../provisioning/api/monitor';
+import { lazy, Suspense, useEffect } from 'react';
+import type { Alert as PairAlert, NodeState, PairHistory, PairLevel, PairState } from '../../../provisioning/api/monitor';
 import { ErrorNotice } from '../components/error-notice';
+import { ActionStatus } from '../console/action-status';
+import { AlertsPanel } from '../console/alerts-panel';
+import { ChecksPanel } from '../console/checks-panel';
+import { ConfirmAction } from '../console/confirm-action';
+import { VmPanel } from '../console/vm-panel';
 import { ScreenHeader } from '../components/screen-header';
 import { StatusIcon, type StatusKind } from '../components/status-icon';
 import { formatBytes, formatUptime } from '../format';
+import { formatMs } from '../../../provisioning/api/units';
 import { useWizard } from '../store/store-context';
+
+/** The charts pull in recharts (a third of the bundle): loaded when the console first shows them. */
+const PairCharts = lazy(() => import('../console/pair-charts').then((module) => ({ default: module.PairCharts })));
 
 const LEVEL_LOOK: Record<PairLevel, { label: string; color: string; kind: StatusKind; words: string }> = {
   protected: { label: 'Protected', color: 'teal', kind: 'pass', words: 'Either server can take over the other’s VMs.' },
@@ -75,15 +84,17 @@ export function ConsoleScreen() {
       </Group>
 
       {watch.error && <ErrorNotice error={watch.error} title="The pair could not be watched" />}
-      {state && <PairView state={state} alerts={watch.alerts} />}
+      {state && <PairView state={state} alerts={watch.alerts} history={watch.history} />}
+      <ConfirmAction />
     </section>
   );
 }
 
-function PairView({ state, alerts }: { state: PairState; alerts: readonly PairAlert[] }) {
+function PairView({ state, alerts, history }: { state: PairState; alerts: readonly PairAlert[]; history: PairHistory }) {
   const look = LEVEL_LOOK[state.level];
   return (
     <Stack gap="lg">
+      <ActionStatus />
       <Card withBorder padding="lg" component="section" aria-labelledby="pair-level" style={{ borderLeft: `4px solid var(--mantine-color-${look.color}-6)` }}>
         <Group gap="md" align="flex-start" wrap="nowrap">
           <StatusIcon kind={look.kind} label={look.label} size={36} />
@@ -128,6 +139,7 @@ function PairView({ state, alerts }: { state: PairState; alerts: readonly PairAl
               <Table.Th>Load</Table.Th>
               <Table.Th>Uptime</Table.Th>
               <Table.Th>Clock</Table.Th>
+              <Table.Th>Actions</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -170,6 +182,9 @@ function PairView({ state, alerts }: { state: PairState; alerts: readonly PairAl
                       {node.timeSynced === false ? ' · not synced' : node.timeSynced ? ' · synced' : ''}
                     </Text>
                   </Table.Td>
+                  <Table.Td>
+                    <NodeActions node={node} />
+                  </Table.Td>
                 </Table.Tr>
               );
             })}
@@ -193,6 +208,7 @@ function PairView({ state, alerts }: { state: PairState; alerts: readonly PairAl
                   <Table.Th>Link</Table.Th>
                   <Table.Th>State</Table.Th>
                   <Table.Th>Traffic</Table.Th>
+                  <Table.Th>Latency</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -212,6 +228,7 @@ function PairView({ state, alerts }: { state: PairState; alerts: readonly PairAl
                       </Badge>
                     </Table.Td>
                     <Table.Td>{link.bytesPerSecond === undefined ? '—' : `${formatBytes(link.bytesPerSecond)}/s`}</Table.Td>
+                    <Table.Td>{link.latencyMs === undefined ? '—' : formatMs(link.latencyMs)}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -269,82 +286,43 @@ function PairView({ state, alerts }: { state: PairState; alerts: readonly PairAl
         </Card>
       </SimpleGrid>
 
-      <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg">
-        <Card withBorder padding="lg" component="section" aria-labelledby="console-vms">
-          <Title order={2} size="h4" id="console-vms" mb="sm">
-            Virtual machines
-          </Title>
-          {state.vms.length === 0 ? (
-            <Text size="sm" c="dimmed">
-              No VMs yet.
-            </Text>
-          ) : (
-            <Table fz="sm" aria-label="Virtual machines">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>VM</Table.Th>
-                  <Table.Th>Level</Table.Th>
-                  <Table.Th>Runs on</Table.Th>
-                  <Table.Th>Protection</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {state.vms.map((vm) => (
-                  <Table.Tr key={vm.name}>
-                    <Table.Td>
-                      {vm.name}
-                      <Text size="xs" c="dimmed">
-                        {vm.state}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>{vm.level.toUpperCase()}</Table.Td>
-                    <Table.Td>
-                      {vm.runsOn ? (state.nodes.find((node) => node.key === vm.runsOn)?.name ?? vm.runsOn) : '—'}
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge color={vm.duplicate ? 'red' : vm.protected ? 'teal' : 'orange'} variant="light">
-                        {vm.duplicate ? 'Running twice' : vm.protected ? 'Protected' : 'Unprotected'}
-                      </Badge>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </Card>
+      <Suspense fallback={<Text size="sm" c="dimmed">Loading the charts…</Text>}>
+        <PairCharts history={history} />
+      </Suspense>
 
-        <Card withBorder padding="lg" component="section" aria-labelledby="console-alerts">
-          <Title order={2} size="h4" id="console-alerts" mb="sm">
-            Recent alerts
-          </Title>
-          {alerts.length === 0 ? (
-            <Text size="sm" c="dimmed">
-              No alerts.
-            </Text>
-          ) : (
-            <Stack gap={6} component="ul" style={{ listStyle: 'none', margin: 0, padding: 0 }} aria-label="Recent alerts">
-              {[...alerts]
-                .reverse()
-                .slice(0, 8)
-                .map((alert) => (
-                  <Group component="li" key={alert.id} gap="sm" wrap="nowrap" align="flex-start">
-                    <StatusIcon
-                      kind={alert.severity === 'critical' ? 'fail' : alert.severity === 'warn' ? 'warn' : 'info'}
-                      label={alert.severity === 'critical' ? 'Critical' : alert.severity === 'warn' ? 'Warning' : 'Information'}
-                      size={18}
-                    />
-                    <div>
-                      <Text size="sm">{alert.message}</Text>
-                      <Text size="xs" c="dimmed">
-                        {new Date(alert.at).toLocaleString()}
-                      </Text>
-                    </div>
-                  </Group>
-                ))}
-            </Stack>
-          )}
-        </Card>
+      <VmPanel state={state} />
+
+      <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg">
+        <AlertsPanel alerts={alerts} />
+        <ChecksPanel />
       </SimpleGrid>
     </Stack>
+  );
+}
+
+/**
+ * A server's action: to maintenance (standby; confirmed first, since its VMs move) when
+ * it runs, back online when it is in standby or maintenance.
+ */
+function NodeActions({ node }: { node: NodeState }) {
+  const propose = useWizard((state) => state.proposeAction);
+  const busy = useWizard((state) => !!state.consoleAction.running);
+  const name = node.name ?? node.address;
+  if (node.condition === 'standby' || node.condition === 'maintenance')
+    return (
+      <Button size="compact-xs" variant="light" disabled={busy} aria-label={`Bring ${name} back online`} onClick={() => void propose({ kind: 'node-mode', node: name, mode: 'online' })}>
+        Bring online
+      </Button>
+    );
+  if (node.condition === 'online')
+    return (
+      <Button size="compact-xs" variant="subtle" color="orange" disabled={busy} aria-label={`Put ${name} into maintenance`} onClick={() => void propose({ kind: 'node-mode', node: name, mode: 'standby' })}>
+        Maintenance
+      </Button>
+    );
+  return (
+    <Text size="xs" c="dimmed">
+      —
+    </Text>
   );
 }

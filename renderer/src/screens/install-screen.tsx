@@ -15,6 +15,7 @@ export function InstallScreen() {
   const cancelInstall = useWizard((state) => state.cancelInstall);
   const goTo = useWizard((state) => state.goTo);
   const startWatch = useWizard((state) => state.startWatch);
+  const runVerify = useWizard((state) => state.runVerify);
   const now = useNow(install.running);
   const elapsed = install.startedAt ? (install.finishedAt ?? now) - install.startedAt : 0;
   const result = install.result;
@@ -49,14 +50,25 @@ export function InstallScreen() {
               <Button onClick={() => void startInstall()}>Retry the install</Button>
             )}
             {!install.running && result?.outcome === 'ok' && (
-              <Button
-                onClick={() => {
-                  goTo('console');
-                  void startWatch();
-                }}
-              >
-                Open the console
-              </Button>
+              <>
+                <Button
+                  variant="default"
+                  onClick={() => {
+                    goTo('console');
+                    void startWatch();
+                  }}
+                >
+                  Open the console
+                </Button>
+                <Button
+                  onClick={() => {
+                    goTo('verify');
+                    void runVerify();
+                  }}
+                >
+                  Continue to verify
+                </Button>
+              </>
             )}
           </Group>
         </Group>

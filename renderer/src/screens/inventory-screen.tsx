@@ -9,8 +9,8 @@ import { useWizard } from '../store/store-context';
 /** Inventory: both servers side by side, read without changing anything on them. */
 export function InventoryScreen() {
   const inventory = useWizard((state) => state.inventory);
-  const sitePath = useWizard((state) => state.sitePath);
   const goTo = useWizard((state) => state.goTo);
+  const bothRead = !!inventory.nodes && inventory.nodes.length === 2 && inventory.nodes.every((node) => node.ok);
   return (
     <section>
       <ScreenHeader title="Inventory">
@@ -34,13 +34,13 @@ export function InventoryScreen() {
       {inventory.nodes && (
         <Card withBorder padding="lg" mt="lg">
           <Group justify="space-between">
-            <Text size="sm" c={sitePath ? undefined : 'dimmed'} maw={720}>
-              {sitePath
-                ? 'Next, every check runs on both servers with the site file’s settings (network roles, disks and options take their automatic defaults).'
-                : 'Validation works from a site file: open one on Start, or write one with `lockstep init` for these two servers.'}
+            <Text size="sm" c={bothRead ? undefined : 'dimmed'} maw={720}>
+              {bothRead
+                ? 'Next, Lockstep gives each network interface a role, finding the direct cable between the servers by probing the wire; then the disks for the mirrored pool and the options.'
+                : 'Both servers must be read before roles and disks can be chosen.'}
             </Text>
-            <Button disabled={!sitePath} onClick={() => goTo('validate')}>
-              Continue to validate
+            <Button disabled={!bothRead} onClick={() => goTo('roles')}>
+              Continue to network roles
             </Button>
           </Group>
         </Card>

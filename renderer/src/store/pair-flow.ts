@@ -8,7 +8,8 @@ import {
 } from '../../../provisioning/api/contract';
 import type { Secrets } from '../../../provisioning/api/endpoint';
 import type { ErrorInfo } from '../../../provisioning/api/errors';
-import type { Alert, MonitorEvent, PairState } from '../../../provisioning/api/monitor';
+import type { Alert, MonitorEvent, PairHistory, PairState } from '../../../provisioning/api/monitor';
+import { appendSample, emptyHistory } from '../console/history';
 import { errorInfoOf, type LockstepClient } from '../api/api';
 
 /**
@@ -74,6 +75,8 @@ export interface ConsoleState {
   readonly operationId?: string;
   readonly state?: PairState;
   readonly alerts: readonly Alert[];
+  /** The charts' series over the last hour (the watch's first answer, then one sample per poll). */
+  readonly history: PairHistory;
   readonly error?: ErrorInfo;
 }
 
@@ -110,7 +113,7 @@ export const initialPairFlow: PairFlowState = {
   validation: { running: false, allowLab: false },
   planning: { running: false },
   install: initialInstall,
-  console: { starting: false, alerts: [] },
+  console: { starting: false, alerts: [], history: emptyHistory },
 };
 
 /** The key of a step on one target in `InstallState.status`. */
@@ -221,6 +224,26 @@ function assertNever(value: never): never {
 
 type Setter = (partial: Partial<PairFlowState> | ((state: PairFlowState) => Partial<PairFlowState>)) => void;
 
+/** What every call on the opened site takes: its path and the secrets typed on "Connect and trust". */
+export interface SiteCallArgs {
+  readonly sitePath: string;
+  readonly secrets?: Secrets;
+}
+
+/** The site call arguments of the store's state, or undefined when no site file is open. */
+export function siteCallArgs(state: { readonly sitePath?: string; readonly secrets: () => Secrets | undefined }): SiteCallArgs | undefined {
+  if (!state.sitePath) return undefined;
+  const secrets = state.secrets();
+  return { sitePath: state.sitePath, ...(secrets && { secrets }) };
+}
+
+/** The error of a call made before a site file is open. */
+export const noSite: ErrorInfo = {
+  code: 'usage',
+  message: 'No site file is open.',
+  remedy: 'Open a site file on Start, or use the practice lab (it writes one).',
+};
+
 /** The slice's actions, bound to the store and the API client. */
 export function pairFlowActions(
   set: Setter,
@@ -228,17 +251,7 @@ export function pairFlowActions(
   client: LockstepClient,
   newId: () => string,
 ): PairFlowActions {
-  const site = (): { sitePath: string; secrets?: Secrets } | undefined => {
-    const path = get().sitePath;
-    if (!path) return undefined;
-    const secrets = get().secrets();
-    return { sitePath: path, ...(secrets && { secrets }) };
-  };
-  const noSite: ErrorInfo = {
-    code: 'usage',
-    message: 'No site file is open.',
-    remedy: 'Open a site file on Start, or use the practice lab (it writes one).',
-  };
+  const site = (): SiteCallArgs | undefined => siteCallArgs(get());
 
   return {
     async validate(only) {
@@ -359,13 +372,13 @@ export function pairFlowActions(
     async startWatch() {
       const args = site();
       if (!args) {
-        set({ console: { starting: false, alerts: [], error: noSite } });
+        set({ console: { starting: false, alerts: [], history: emptyHistory, error: noSite } });
         return;
       }
       const current = get().console;
       if (current.starting || (current.operationId && current.state)) return;
       const operationId = newId();
-      set({ console: { starting: true, operationId, alerts: current.alerts } });
+      set({ console: { starting: true, operationId, alerts: current.alerts, history: current.history } });
       try {
         const result = await client.watchPair({ ...args, operationId });
         set((state) => {
@@ -376,6 +389,7 @@ export function pairFlowActions(
               starting: false,
               state: state.console.state && state.console.state.at > result.state.at ? state.console.state : result.state,
               alerts: mergeAlerts(result.recentAlerts, state.console.alerts),
+              history: result.history,
             },
           };
         });
@@ -408,9 +422,16 @@ export function pairFlowActions(
           set((state) => {
             if (state.console.operationId !== event.operationId) return {};
             const monitor = event.event;
-            return monitor.type === 'state'
-              ? { console: { ...state.console, state: monitor.state } }
-              : { console: { ...state.console, alerts: mergeAlerts(state.console.alerts, [monitor.alert]) } };
+            switch (monitor.type) {
+              case 'state':
+                return { console: { ...state.console, state: monitor.state } };
+              case 'alert':
+                return { console: { ...state.console, alerts: mergeAlerts(state.console.alerts, [monitor.alert]) } };
+              case 'sample':
+                return { console: { ...state.console, history: appendSample(state.console.history, monitor.sample, monitor.labels) } };
+              default:
+                return assertNever(monitor);
+            }
           });
           return;
         case 'progress':
@@ -437,13 +458,12 @@ export function pairFlowActions(
   };
 }
 
-/** Alerts newest last, each once, at most 50. */
+/** Alerts newest last, each once (an acknowledged copy wins), at most 50. */
 export function mergeAlerts(older: readonly Alert[], newer: readonly Alert[]): Alert[] {
-  const seen = new Set<string>();
-  const all = [...older, ...newer].filter((alert) => {
-    if (seen.has(alert.id)) return false;
-    seen.add(alert.id);
-    return true;
-  });
-  return all.slice(-50);
+  const byId = new Map<string, Alert>();
+  for (const alert of [...older, ...newer]) {
+    const known = byId.get(alert.id);
+    byId.set(alert.id, known?.acknowledgedAt && !alert.acknowledgedAt ? known : alert);
+  }
+  return [...byId.values()].slice(-50);
 }

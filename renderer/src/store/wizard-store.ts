@@ -6,12 +6,14 @@ import type {
   LabStatusView,
   ProbeNode,
 } from '../../../provisioning/api/contract';
-import type { Endpoint } from '../../../provisioning/api/endpoint';
+import type { Endpoint, Secrets } from '../../../provisioning/api/endpoint';
 import type { ErrorInfo } from '../../../provisioning/api/errors';
 import type { LockstepEvent } from '../../../provisioning/api/events';
 import { errorInfoOf, type LockstepClient } from '../api/api';
 import { endpointKey, splitTargets } from '../format';
 import { initialPairFlow, pairFlowActions, type PairFlowActions, type PairFlowState } from './pair-flow';
+import { consoleActions, initialConsoleActions, type ConsoleActionsActions, type ConsoleActionsSlice } from './console-actions';
+import { initialSiteDraft, siteDraftActions, type SiteDraftActions, type SiteDraftState } from './site-draft';
 import type { StepId } from '../steps';
 
 /** How the user logs in to both servers. Secrets stay in this memory only. */
@@ -32,7 +34,7 @@ export interface ServerTrust {
   readonly error?: ErrorInfo;
 }
 
-export interface WizardState extends PairFlowState {
+export interface WizardState extends PairFlowState, SiteDraftState, ConsoleActionsSlice {
   readonly step: StepId;
   readonly app?: AppInfo;
   /** The pair's name, shown in the header. */
@@ -69,7 +71,7 @@ export interface WizardState extends PairFlowState {
   };
 }
 
-export interface WizardActions extends PairFlowActions {
+export interface WizardActions extends PairFlowActions, SiteDraftActions, ConsoleActionsActions {
   init(): Promise<void>;
   goTo(step: StepId): void;
   refreshLab(): Promise<void>;
@@ -86,8 +88,8 @@ export interface WizardActions extends PairFlowActions {
   trust(key: string): Promise<void>;
   readInventory(): Promise<void>;
   handleEvent(event: LockstepEvent): void;
-  /** The secrets typed on "Connect and trust", for calls on the site's pair (memory only). */
-  secrets(): { password?: string; passphrase?: string; sudoPassword?: string } | undefined;
+  /** The secrets typed on "Connect and trust" (and Options' BMC passwords), for calls on the site's pair (memory only). */
+  secrets(): Secrets | undefined;
 }
 
 export type WizardStore = StoreApi<WizardState & WizardActions>;
@@ -131,13 +133,22 @@ export function createWizardStore(
       inventory: { running: false },
       ...initialPairFlow,
       ...pairFlowActions(set, () => get(), client, newId),
+      ...initialConsoleActions,
+      ...consoleActions(set, () => get(), client, newId),
+      ...initialSiteDraft,
+      ...siteDraftActions(set, () => get(), client, newId),
 
       secrets() {
-        const { login } = get();
-        const secrets = {
+        const { login, draft, bmcPasswords } = get();
+        const bmc = draft?.fencing.mode === 'ipmi' ? bmcPasswords : undefined;
+        const secrets: Secrets = {
           ...(login.method === 'password' && login.password && { password: login.password }),
           ...(login.method === 'key' && login.passphrase && { passphrase: login.passphrase }),
           ...(login.sudoPassword && { sudoPassword: login.sudoPassword }),
+          ...(bmc &&
+            (bmc.a || bmc.b) && {
+              bmcPasswords: { ...(bmc.a && { a: bmc.a }), ...(bmc.b && { b: bmc.b }) },
+            }),
         };
         return Object.keys(secrets).length > 0 ? secrets : undefined;
       },
@@ -183,6 +194,7 @@ export function createWizardStore(
         if (get().console.operationId) void get().stopWatch();
         set({
           ...initialPairFlow,
+          ...initialSiteDraft,
           sitePath: status.siteFile,
           siteIsLab: !!status.siteFile,
           pairName: 'lab',
@@ -222,6 +234,7 @@ export function createWizardStore(
           const labSite = get().lab.status?.siteFile;
           set((state) => ({
             ...initialPairFlow,
+            ...initialSiteDraft,
             sitePath: path,
             siteIsLab: !!labSite && labSite === path,
             siteFile: { ...state.siteFile, loading: false, loaded: path },
@@ -373,6 +386,7 @@ export function createWizardStore(
             return;
           case 'progress':
             get().handlePairEvent(event);
+            get().handleDraftProgress(event);
             return;
           case 'log':
           case 'operationFinished':

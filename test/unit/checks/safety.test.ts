@@ -23,32 +23,97 @@ describe('quorum.witness-unreachable', () => {
     expect(run(quorumWitnessUnreachable, labContext())).toEqual([]);
   });
 
-  it('passes a witness that answers SSH', () => {
+  it('passes a witness Lockstep logs into, that both nodes reach on port 5403', () => {
     const context = labContext({
       site: labSite(witness),
       witness: {
         reachable: true,
-        detail: 'SSH answers (SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u7, ssh-ed25519 SHA256:…)',
+        detail: 'root logs in over SSH with administrator rights; corosync-qnetd is not running yet',
+        qnetdActive: false,
+        qnetdPort: 5403,
+        port: {
+          a: { answer: 'refused', detail: 'connection refused' },
+          b: { answer: 'refused', detail: 'connection refused' },
+        },
       },
     });
     const finding = expectOne(run(quorumWitnessUnreachable, context), {
       id: 'quorum.witness-unreachable',
       severity: 'pass',
-      words: ['Witness 10.211.0.1 answers', 'SSH answers'],
+      words: [
+        'Witness 10.211.0.1: root logs in',
+        'The nodes reach its port 5403',
+        'until apply installs corosync-qnetd',
+      ],
     });
     expect(finding.subject).toBe('10.211.0.1');
   });
 
-  it('fails a witness that cannot be reached, with the reason', () => {
+  it('fails a witness that cannot be logged into, with the reason and its remedy', () => {
     const context = labContext({
       site: labSite(witness),
-      witness: { reachable: false, detail: 'Cannot reach SSH on 10.211.0.1 port 22: ECONNREFUSED.' },
+      witness: {
+        reachable: false,
+        detail: 'Cannot reach SSH on 10.211.0.1 port 22: ECONNREFUSED.',
+        remedy: 'Check that sshd runs on 10.211.0.1.',
+        qnetdPort: 5403,
+      },
     });
-    expectOne(run(quorumWitnessUnreachable, context), {
+    const finding = expectOne(run(quorumWitnessUnreachable, context), {
       id: 'quorum.witness-unreachable',
       severity: 'fail',
-      words: ['Witness 10.211.0.1 cannot be reached', 'ECONNREFUSED'],
+      words: ['Witness 10.211.0.1 cannot be used', 'ECONNREFUSED'],
     });
+    expect(finding.remedy).toBe('Check that sshd runs on 10.211.0.1.');
+  });
+
+  it('fails per node when a node gets no answer or no route to port 5403, and when it is refused while qnetd runs', () => {
+    const base = { reachable: true, detail: 'root logs in', qnetdPort: 5403 } as const;
+    const silent = run(
+      quorumWitnessUnreachable,
+      labContext({
+        site: labSite(witness),
+        witness: {
+          ...base,
+          qnetdActive: false,
+          port: {
+            a: { answer: 'unreachable', detail: 'No route to host' },
+            b: { answer: 'refused', detail: 'connection refused' },
+          },
+        },
+      }),
+    );
+    const finding = expectOne(silent, {
+      id: 'quorum.witness-unreachable',
+      severity: 'fail',
+      node: LAB.a,
+      words: ['cannot reach the witness', 'No route to host'],
+    });
+    expect(finding.node).toBe(LAB.a);
+    expect(finding.remedy).toContain('a missing route');
+
+    const rejected = run(
+      quorumWitnessUnreachable,
+      labContext({
+        site: labSite(witness),
+        witness: {
+          ...base,
+          qnetdActive: true,
+          port: {
+            a: { answer: 'open', detail: 'connected' },
+            b: { answer: 'refused', detail: 'connection refused' },
+          },
+        },
+      }),
+    );
+    const refused = expectOne(rejected, {
+      id: 'quorum.witness-unreachable',
+      severity: 'fail',
+      node: LAB.b,
+      words: ['port 5403', 'connection refused'],
+    });
+    expect(refused.node).toBe(LAB.b);
+    expect(refused.remedy).toContain('rejects it');
   });
 
   it('warns when the witness was not checked', () => {

@@ -136,7 +136,7 @@ describe('Console', () => {
     const state = (at: string, level: PairState['level']): PairState =>
       ({ pair: 'lab', at, level, reasons: [], nodes: [], links: [], storage: [], vms: [], fencing: { configured: false, acknowledgedNone: true, history: [] }, timeDriftMs: null }) as unknown as PairState;
     const client = {
-      watchPair: async () => ({ state: state('2026-01-01T00:00:00Z', 'down'), recentAlerts: [] }),
+      watchPair: async () => ({ state: state('2026-01-01T00:00:00Z', 'down'), recentAlerts: [], history: { windowSeconds: 3600, series: [] } }),
     } as unknown as LockstepClient;
     const store = createWizardStore(client, () => 'watch-1');
     store.setState({ sitePath: '/site.yaml' });
