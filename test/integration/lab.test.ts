@@ -263,6 +263,10 @@ describe.skipIf(!lab)(`practice lab${skipReason ? ` (skipped: ${skipReason})` : 
     if (!node) throw new Error('no node');
     const marker = await sshAsRoot(info, node, 'touch /root/left-by-the-test && echo ok');
     expect(marker.stdout.trim()).toBe('ok');
+    // The optional witness too: `lab down` removes it with the servers.
+    const witness = await runLockstep(['lab', 'witness', 'up']);
+    expect(witness.code, witness.stderr).toBe(0);
+    expect((await runProcess('ip', ['netns', 'list'])).stdout).toContain('lsk-w');
 
     const down = await runLockstep(['lab', 'down']);
     expect(down.code, down.stderr).toBe(0);
