@@ -5,7 +5,7 @@ import { toErrorInfo, type ErrorInfo } from '../api/errors';
 import type { Secrets } from '../api/endpoint';
 import { isFactError } from '../api/inventory';
 import { AUTO, NODE_KEYS, type NodeKey, type ResolvedSite, type ResolvedWitness } from '../api/site';
-import { extraFacts, type NodeExtras } from '../checks/extras';
+import { extraFacts, packageSourceFact, type NodeExtras } from '../checks/extras';
 import type { CheckContext, NodeState, QnetdPortAnswer, WitnessState } from '../checks/types';
 import { newMarker } from '../facts/probe';
 import { probeHost } from '../facts/probe';
@@ -71,7 +71,7 @@ export async function gather(site: ResolvedSite, options: GatherOptions): Promis
       const link = connected[index];
       if (!link || 'error' in link)
         return { key, label: node.address, connectError: link?.error } satisfies NodeState;
-      return readNode(key, node.address, link.transport, options.signal);
+      return readNode(key, node.address, link.transport, site.packages.source === 'bundle', options.signal);
     }),
   )) as unknown as readonly [NodeState, NodeState];
 
@@ -118,6 +118,7 @@ async function readNode(
   key: 'a' | 'b',
   label: string,
   transport: Transport,
+  fromBundle: boolean,
   signal?: AbortSignal,
 ): Promise<NodeState> {
   const sudoError = await transport
@@ -129,7 +130,7 @@ async function readNode(
     });
   const [inventory, extras, clockOffsetMs] = await Promise.all([
     probeHost(transport, signal ? { signal } : {}),
-    readExtras(transport, !sudoError, signal),
+    readExtras(transport, !sudoError, fromBundle, signal),
     measureClockOffsetMs(transport, signal).catch(() => undefined),
   ]);
   return {
@@ -145,10 +146,15 @@ async function readNode(
 
 const EXTRA_FACTS = Object.fromEntries(extraFacts.map((fact) => [fact.id, fact]));
 
-async function readExtras(transport: Transport, sudo: boolean, signal?: AbortSignal): Promise<NodeExtras> {
+/**
+ * With packages from the offline bundle the servers' own mirror is never read, and an
+ * offline server spends seconds failing to resolve it: its fact is left out.
+ */
+async function readExtras(transport: Transport, sudo: boolean, fromBundle: boolean, signal?: AbortSignal): Promise<NodeExtras> {
   const marker = newMarker();
+  const facts = fromBundle ? extraFacts.filter((fact) => fact !== packageSourceFact) : extraFacts;
   // $SSH_CONNECTION is the login shell's; sudo would clear it, so it is read outside sudo.
-  const script = `SSH_CONNECTION=${quote(await sessionOf(transport))}; export SSH_CONNECTION\n${scriptFor(extraFacts, marker, 30)}`;
+  const script = `SSH_CONNECTION=${quote(await sessionOf(transport))}; export SSH_CONNECTION\n${scriptFor(facts, marker, 30)}`;
   const result = await transport.exec('sh -s', {
     stdin: script,
     sudo,
