@@ -1,4 +1,5 @@
 import type { QmpClient } from './qmp';
+import { withTimeout } from '../util/timeout';
 
 /**
  * The heartbeat that decides a peer is gone (QEMU's COLO leaves it to the user: "you need
@@ -78,7 +79,7 @@ export async function watchHeartbeat(
     const started = Date.now();
     let error: string | null = null;
     try {
-      await withTimeout(probe(), options.probeTimeoutMs);
+      await withTimeout(probe(), options.probeTimeoutMs, `no answer within ${options.probeTimeoutMs} ms`);
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
     }
@@ -112,18 +113,3 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}

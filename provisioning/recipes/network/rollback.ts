@@ -3,6 +3,7 @@ import { LockstepError } from '../../api/errors';
 import type { NodeStepContext } from '../../engine/types';
 import type { Transport } from '../../ssh/types';
 import { command, sh } from '../../util/shell';
+import { withTimeout } from '../../util/timeout';
 import type { RecipeOptions } from '../options';
 import { IP_ADDR_COMMAND, parseIpAddr, parseIpRoutes, type IpRoute, type NetDevice } from '../parse/ip';
 import { marker, readFile } from '../support/files';
@@ -156,7 +157,7 @@ async function confirm(context: NodeStepContext, options: RecipeOptions, id: str
       const remaining = deadline - Date.now();
       const connecting = options.freshConnection(context.node, context.signal);
       connecting.catch(() => undefined);
-      fresh = await withTimeout(connecting, remaining, 'connecting timed out').catch((error: unknown) => {
+      fresh = await withTimeout(connecting, Math.max(1000, remaining), 'connecting timed out').catch((error: unknown) => {
         // A connection that opens after the timeout is closed, never leaked.
         void connecting.then((late) => late.close()).catch(() => undefined);
         throw error;
@@ -211,21 +212,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), Math.max(1000, ms));
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
 
 /** Reads the devices (for inspect/verify). */
 export async function readDevices(context: NodeStepContext): Promise<Map<string, NetDevice>> {
