@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ export function registerUi(program: Command): void {
         const port =
           options.port === undefined || options.port === '0' ? 0 : parsePort(options.port, '--port');
         const staticDir = join(root, 'renderer', 'dist');
+        if (!existsSync(join(staticDir, 'index.html'))) buildRendererOnce(root);
         if (!existsSync(join(staticDir, 'index.html'))) {
           throw new LockstepError({
             code: 'usage',
@@ -53,6 +54,15 @@ export function registerUi(program: Command): void {
         return ExitCode.ok;
       }),
     );
+}
+
+/** In a source checkout whose UI was never built (`npm ci` runs no scripts), builds it once. */
+function buildRendererOnce(root: string): void {
+  const config = join(root, 'renderer', 'vite.config.ts');
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(config) || !existsSync(vite)) return;
+  printNote('Building the UI once (about a minute)…');
+  spawnSync(process.execPath, [vite, 'build', '--config', config, '--logLevel', 'error'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** The folder holding `renderer/dist` and `dist/electron`: the source tree or the installed package. */
