@@ -17,7 +17,7 @@ packages=(
 
 # --vm adds what the VM lab needs (`npm run test:lab`, `lockstep lab up --kind vm`).
 if [ "${1:-}" = --vm ]; then
-  packages+=(qemu-system-x86 qemu-utils busybox-static) # busybox: the FT test's tiny guest
+  packages+=(qemu-system-x86 qemu-utils busybox-static binutils) # busybox: the FT test's tiny guest; binutils: the HA test's boot-sector guest
 fi
 
 if [ "$(id -u)" != 0 ]; then

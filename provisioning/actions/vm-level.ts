@@ -7,7 +7,8 @@ import type { CrmMonitor } from '../monitor/parse/crm-mon';
 import type { VirshDomain } from '../monitor/parse/virsh';
 import { command } from '../util/shell';
 import { readCluster, readDomains, waitForCluster } from './cluster-view';
-import { managedVms, noSuchVm, resourceIdFor, vmResource } from './vm-resource';
+import { renderVmPrimitive, resourceIdFor, vmConfigPath } from '../recipes/vm/cluster-xml';
+import { managedVms, noSuchVm, vmResource } from './vm-resource';
 
 /**
  * A VM's availability level. `ha`: Pacemaker runs it as an `ocf:heartbeat:VirtualDomain`
@@ -17,33 +18,6 @@ import { managedVms, noSuchVm, resourceIdFor, vmResource } from './vm-resource';
  * unmanaged, so Pacemaker leaves the running VM alone. `ft` (COLO lock-stepping) is not
  * offered by this version and is refused rather than faked.
  */
-
-/** Where the domain XML lives on both nodes (VirtualDomain's `config`). */
-export function vmConfigPath(vm: string): string {
-  return `/etc/lockstep/vms/${vm}.xml`;
-}
-
-/** The resource Lockstep creates for an `ha` VM (ids derived from the VM name, which the contract restricts). */
-export function renderVmPrimitive(vm: string): string {
-  const id = resourceIdFor(vm);
-  return [
-    `<primitive id="${id}" class="ocf" provider="heartbeat" type="VirtualDomain">`,
-    `  <instance_attributes id="${id}-ia">`,
-    `    <nvpair id="${id}-config" name="config" value="${vmConfigPath(vm)}"/>`,
-    `    <nvpair id="${id}-hypervisor" name="hypervisor" value="qemu:///system"/>`,
-    `    <nvpair id="${id}-migration_transport" name="migration_transport" value="ssh"/>`,
-    '  </instance_attributes>',
-    `  <meta_attributes id="${id}-meta">`,
-    `    <nvpair id="${id}-stickiness" name="resource-stickiness" value="100"/>`,
-    '  </meta_attributes>',
-    '  <operations>',
-    `    <op id="${id}-monitor" name="monitor" interval="10s" timeout="30s"/>`,
-    `    <op id="${id}-start" name="start" interval="0s" timeout="120s"/>`,
-    `    <op id="${id}-stop" name="stop" interval="0s" timeout="120s"/>`,
-    '  </operations>',
-    '</primitive>',
-  ].join('\n');
-}
 
 /** Where each reachable node has the VM defined in libvirt. */
 export interface DomainsByNode {

@@ -1,14 +1,12 @@
 import { LockstepError } from '../api/errors';
 import type { CrmMonitor, CrmResourceInfo } from '../monitor/parse/crm-mon';
+import { resourceIdFor } from '../recipes/vm/cluster-xml';
 
 /**
  * How a VM and its Pacemaker resource are tied: Lockstep names the VirtualDomain
- * resource of VM `web1` `vm-web1` (the console also recognises a resource named like
- * the VM itself, as another tool may have created it).
+ * resource of VM `web1` `vm-web1` (`resourceIdFor`); the console also recognises a
+ * resource named like the VM itself, as another tool may have created it.
  */
-export function resourceIdFor(vm: string): string {
-  return `vm-${vm}`;
-}
 
 /** The VirtualDomain resource of a VM, if Pacemaker manages it. */
 export function vmResource(crm: CrmMonitor, vm: string): CrmResourceInfo | undefined {

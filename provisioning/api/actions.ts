@@ -66,3 +66,42 @@ export function isDisruptive(request: ActionRequest): boolean {
       return request.level === 'none';
   }
 }
+
+/**
+ * `vm create` / the console's "Create VM": a new VM on a mirrored disk at a level. The
+ * name also names its disk (an LV and a DRBD resource), hence the stricter rule than
+ * `VmNameSchema`. Sizes in MiB. `image`: a raw disk image on the computer running
+ * Lockstep, copied onto the disk (import). Only `ha` is created; `ft` and `none` are
+ * refused with the reason (see `vmCreateRefusal`).
+ */
+export const VmCreateRequestSchema = z
+  .object({
+    vm: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9-]{0,46}$/, 'Expected lowercase letters, digits and dashes, starting with a letter (at most 47): it also names the VM\'s disk.'),
+    level: AvailabilityLevelSchema.default('ha'),
+    diskMiB: z.number().int().min(16, 'Expected a disk of at least 16 MiB.').max(64 * 1024 * 1024),
+    memoryMiB: z.number().int().min(16, 'Expected at least 16 MiB of memory.').max(16 * 1024 * 1024),
+    vcpus: z.number({ error: 'Expected 1 to 64 virtual CPUs.' }).int('Expected 1 to 64 virtual CPUs.').min(1, 'Expected 1 to 64 virtual CPUs.').max(64, 'Expected 1 to 64 virtual CPUs.'),
+    /** A NIC on the pair's first business network. */
+    network: z.boolean().default(true),
+    image: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+export type VmCreateRequest = z.output<typeof VmCreateRequestSchema>;
+
+/** Why a level cannot be created by `vm create` (null for `ha`): the same words in every door. */
+export function vmCreateRefusal(level: AvailabilityLevel): { message: string; remedy: string } | null {
+  if (level === 'ft')
+    return {
+      message: 'Level ft (QEMU COLO lock-stepping) is not offered for VMs by this version: it is proven only as a pair of QEMU processes in the VM lab (docs/ft-colo.md).',
+      remedy: 'Create it with level ha: the cluster restarts it on the survivor within seconds.',
+    };
+  if (level === 'none')
+    return {
+      message: 'vm create makes protected VMs; a VM at level none needs no Lockstep.',
+      remedy: 'Create it with virt-install or virsh on one node; `lockstep vm level NAME ha` protects it later.',
+    };
+  return null;
+}

@@ -4,12 +4,18 @@
  * same rules serve the CLI watch, the console and the tests.
  */
 import { TIME_DRIFT_LIMIT_MS, type Alert, type AlertKind, type PairState } from '../api/monitor';
+import type { NodeKey } from '../api/site';
 import { isSyncing } from './parse/drbd';
 
 const GOOD_NODE = new Set(['online', 'standby', 'maintenance']);
 
-/** The alerts that lead from `before` to `after` (none for the first state). */
-export function deriveAlerts(before: PairState | undefined, after: PairState): Alert[] {
+/**
+ * The alerts that lead from `before` to `after` (none for the first state).
+ * `lastPlaces`: where each VM last ran in any earlier state. A failover usually passes
+ * through states where the VM runs nowhere (its node lost, the survivor still starting
+ * it), so "moved" compares with the last place seen, not only with `before`.
+ */
+export function deriveAlerts(before: PairState | undefined, after: PairState, lastPlaces: ReadonlyMap<string, NodeKey> = new Map()): Alert[] {
   if (!before) return [];
   const alerts: Alert[] = [];
   const add = (kind: AlertKind, severity: Alert['severity'], message: string, extra: { node?: string; subject?: string } = {}): void => {
@@ -61,10 +67,11 @@ export function deriveAlerts(before: PairState | undefined, after: PairState): A
     const old = before.vms.find((v) => v.name === vm.name);
     if (vm.duplicate && !old?.duplicate)
       add('split-brain', 'critical', `VM ${vm.name} runs on both nodes at once.`, { subject: vm.name });
-    if (old?.runsOn && vm.runsOn && old.runsOn !== vm.runsOn) {
-      const from = after.nodes.find((n) => n.key === old.runsOn);
+    const was = old?.runsOn ?? lastPlaces.get(vm.name);
+    if (was && vm.runsOn && was !== vm.runsOn && old?.runsOn !== vm.runsOn) {
+      const from = after.nodes.find((n) => n.key === was);
       const to = after.nodes.find((n) => n.key === vm.runsOn);
-      add('failover', 'warn', `VM ${vm.name} moved from ${from?.name ?? old.runsOn} to ${to?.name ?? vm.runsOn}.`, { subject: vm.name });
+      add('failover', 'warn', `VM ${vm.name} moved from ${from?.name ?? was} to ${to?.name ?? vm.runsOn}.`, { subject: vm.name });
     }
   }
 

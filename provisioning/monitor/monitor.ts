@@ -12,7 +12,7 @@
 import { LockstepError, toErrorInfo, type ErrorInfo } from '../api/errors';
 import type { Secrets } from '../api/endpoint';
 import type { PairHistory, MonitorEvent, PairState } from '../api/monitor';
-import type { ResolvedSite } from '../api/site';
+import type { NodeKey, ResolvedSite } from '../api/site';
 import { connect } from '../ssh/connect';
 import type { Transport } from '../ssh/types';
 import { deriveAlerts, stateChanged } from './alerts';
@@ -54,6 +54,8 @@ export class PairMonitor {
   private readonly config: PairConfig;
   private readonly webhook: Webhook | undefined;
   private previous: PairState | undefined;
+  /** Where each VM last ran, for the failover alert (see `deriveAlerts`). */
+  private readonly lastPlaces = new Map<string, NodeKey>();
   private readonly history: MetricHistory;
   private readonly historyFile: string | null;
   private counters: CounterMemo | undefined;
@@ -100,8 +102,9 @@ export class PairMonitor {
     const samples = (await Promise.all([0, 1].map((index) => this.sample(index as 0 | 1)))) as [NodeSample, NodeSample];
     const at = new Date();
     const state = buildPairState(this.config, samples, at, this.previous);
-    const alerts = deriveAlerts(this.previous, state);
+    const alerts = deriveAlerts(this.previous, state, this.lastPlaces);
     this.previous = state;
+    for (const vm of state.vms) if (vm.runsOn) this.lastPlaces.set(vm.name, vm.runsOn);
     this.record(alerts);
     const chart = chartSample(this.config, samples, state, at.getTime(), this.counters);
     this.counters = chart.memo;

@@ -179,3 +179,23 @@ export function vmDiskSyncStep(spec: VmDiskSpec): PairStep {
 export function vmDiskSteps(spec: VmDiskSpec): Step[] {
   return [vmDiskVolumeStep(spec), vmDiskResourceStep(spec), vmDiskSyncStep(spec)];
 }
+
+/**
+ * The DRBD minor for a new protected disk: the one its resource already has on either
+ * node (a rerun), else the lowest from 1 that no resource uses on either node.
+ * `configs` are the texts of `/etc/drbd.d/*.res` as read from each node.
+ */
+export function chooseMinor(configs: readonly string[], name: string): number {
+  const used = new Map<string, number>();
+  for (const text of configs)
+    for (const match of text.matchAll(/resource\s+(\S+)\s*\{[^}]*?device\s+\/dev\/drbd(\d+)/g)) used.set(match[1]!, Number(match[2]));
+  const own = used.get(name);
+  if (own !== undefined) return own;
+  const taken = new Set(used.values());
+  let minor = 1;
+  while (taken.has(minor)) minor += 1;
+  return minor;
+}
+
+/** Reads every resource file of a node, for `chooseMinor`. */
+export const RESOURCE_FILES_COMMAND = 'cat /etc/drbd.d/*.res 2>/dev/null; true';

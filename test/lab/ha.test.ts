@@ -1,22 +1,29 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../provisioning/api/apply-events';
-import { applySteps } from '../../provisioning/engine/apply';
-import { openSession } from '../../provisioning/engine/open-session';
+import type { Alert, PairState } from '../../provisioning/api/monitor';
 import type { VmLabInfo } from '../../provisioning/lab/vm/types';
 import { parseProcDrbd } from '../../provisioning/recipes/parse/drbd';
-import { vmDiskSteps, type VmDiskSpec } from '../../provisioning/recipes/vm-disk';
-import { loadSiteFile } from '../../provisioning/site/load';
+import { consoleLogPath } from '../../provisioning/recipes/vm/domain-xml';
 import { REPO_ROOT, labUnsupportedReason, runLockstep, runProcess } from '../helpers/lab';
+import { BOOT_LINE, TICK_LINE, buildTinyGuest, lastMatch } from './tiny-guest/build';
 
 /**
  * The pair on real kernels (the VM lab): `lockstep apply` installs everything for real
  * (LVM VG on the pool disk, DRBD configuration, a quorate two-member cluster), a second
- * apply changes nothing, and a protected VM disk (LV + DRBD resource, protocol C over the
- * private link) is created through the engine's vm-disk steps and syncs to
- * Connected, UpToDate/UpToDate — read from the servers' own `/proc/drbd`.
+ * apply changes nothing. Then `lockstep vm create` makes a protected VM at level ha: a
+ * tiny guest (a boot sector that stores a tick on its disk every second and prints it
+ * once the write returned, test/lab/tiny-guest) on an LV + DRBD resource (protocol C
+ * over the private link) that Pacemaker promotes and runs. The test kills the QEMU of
+ * the server running it (no clean shutdown) and measures how long until the VM runs on
+ * the survivor, checks that the guest resumes at a tick at least as high as the last one
+ * it printed and that 16 MiB the test wrote before the kill read back intact, watches
+ * the console (`lockstep status --watch --json`) raise node-lost and failover, then
+ * brings the server back and waits for the resync and Protected. DRBD states come from
+ * the servers' own `/proc/drbd`.
  *
  * The lab's VMs run under TCG: the private link's round trip (~6 ms) fails
  * `net.latency-high` (5 ms). That is the emulator, not the cabling, so the apply passes
@@ -34,7 +41,10 @@ const ownStateDir = process.env.LOCKSTEP_STATE_DIR ? null : mkdtempSync(join(tmp
 const env = { ...process.env, LOCKSTEP_STATE_DIR: process.env.LOCKSTEP_STATE_DIR ?? ownStateDir ?? '' };
 /** Only the emulator's latency is accepted (see above). */
 const ALLOW = ['net.latency-high'];
-const DISK: VmDiskSpec = { name: 'vm-ha-test', sizeMiB: 256, minor: 1 };
+/** The protected test VM (its disk has the same name). */
+const VM = 'guest1';
+const workDir = mkdtempSync(join(tmpdir(), 'lockstep-ha-guest-'));
+let minor = 0;
 
 let info: VmLabInfo;
 let startedHere = false;
@@ -51,20 +61,6 @@ function apply(allow: readonly string[], extra: readonly string[] = []) {
   return runProcess(process.execPath, [join(REPO_ROOT, 'bin/lockstep.mjs'), 'apply', '-c', info.siteFile, '--yes', '--allow-checks', allow.join(','), ...extra], { env, timeoutMs: 1_500_000 });
 }
 
-/** Runs the vm-disk steps through the engine, as the console's "create VM with level ha" will. */
-async function applyVmDisk(spec: VmDiskSpec) {
-  const controller = new AbortController();
-  const opened = await openSession(loadSiteFile(info.siteFile).site, { knownHostsPath: info.knownHostsPath, signal: controller.signal, allowChecks: ALLOW });
-  const events: ApplyEvent[] = [];
-  try {
-    const started = Date.now();
-    const result = await applySteps({ steps: vmDiskSteps(spec), session: opened.session, signal: controller.signal, runsDir: join(env.LOCKSTEP_STATE_DIR, 'runs', 'vm-disk'), onEvent: (event) => events.push(event) });
-    return { result, events, seconds: (Date.now() - started) / 1000 };
-  } finally {
-    await opened.close();
-  }
-}
-
 describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels, DRBD 8.4)', () => {
   beforeAll(async () => {
     const up = await runLockstep(['lab', 'up', '--kind', 'vm', '--json'], { env });
@@ -79,6 +75,7 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       expect(down.code, down.stderr).toBe(0);
     }
     if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
   });
 
   it('apply installs storage and the cluster for real; a second apply changes nothing', async () => {
@@ -109,99 +106,130 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
     expect(finished && 'counts' in finished && finished.counts.changed).toBe(0);
   });
 
-  it('a protected VM disk: LV + DRBD resource (protocol C, private link) syncs to Connected UpToDate/UpToDate', async () => {
-    const { result, seconds, events } = await applyVmDisk(DISK);
-    const logs = events.flatMap((event) => (event.type === 'step-log' ? [`[${event.target}] ${event.line}`] : []));
-    console.info(`vm-disk steps (${DISK.sizeMiB} MiB) took ${seconds.toFixed(1)} s, outcome ${result.outcome}\n${logs.join('\n')}`);
-    expect(result.outcome, JSON.stringify(result.failure)).toBe('ok');
-    expect(result.counts.changed).toBe(3);
-    for (const node of info.nodes) {
-      const proc = await ssh(node.address, 'cat /proc/drbd; cat /etc/drbd.d/vm-ha-test.res');
-      console.info(`${node.hostname}: /proc/drbd and the resource file\n${proc.stdout}`);
-      const device = parseProcDrbd(proc.stdout).get(DISK.minor);
-      expect(device).toMatchObject({ cstate: 'Connected', disk: 'UpToDate', peerDisk: 'UpToDate', protocol: 'C', role: 'Secondary', peerRole: 'Secondary', outOfSyncKiB: 0 });
-      // Replicated over the private link, not the management network.
-      expect(proc.stdout).not.toContain('10.212.0.1');
+  it('vm create: a tiny guest on a mirrored disk, started by the cluster; a rerun changes nothing', async () => {
+    const image = buildTinyGuest(workDir);
+    const created = await createVm(image);
+    console.info(`vm create ${VM} (exit ${created.code}, ${(created.elapsedMs / 1000).toFixed(0)} s):\n${created.stdout}${created.stderr}`);
+    expect(created.code, created.stderr + created.stdout).toBe(0);
+    const host = await runningNode();
+    const disk = await drbdStates();
+    console.info(`${VM} runs on ${host.hostname}; /dev/drbd${minor} ${JSON.stringify(disk)}`);
+    for (const [index, device] of disk.entries()) {
+      expect(device).toMatchObject({ cstate: 'Connected', disk: 'UpToDate', peerDisk: 'UpToDate', protocol: 'C' });
+      expect(device?.role).toBe(info.nodes[index] === host ? 'Primary' : 'Secondary');
     }
-    // The same request again finds everything done: what the console needs for a retry.
-    const again = await applyVmDisk(DISK);
-    expect(again.result.outcome).toBe('ok');
-    expect(again.result.counts.changed).toBe(0);
+    // The guest really runs: it printed its first boot and ticks it stored on its disk.
+    const console1 = await poll(async () => {
+      const text = await consoleLog(host);
+      return (lastMatch(text, TICK_LINE)?.[0] ?? 0) >= 2 ? text : undefined;
+    }, 600_000);
+    expect(lastMatch(console1, BOOT_LINE)).toEqual([1, 0]);
+    const again = await createVm(image, ['--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const finished = again.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as ApplyEvent).find((event) => event.type === 'run-finished');
+    expect(finished && 'counts' in finished && finished.counts.changed).toBe(0);
   });
 
-  it('failover: SIGKILL the primary\'s QEMU; the survivor is promoted with the data intact; the node comes back and resyncs', async () => {
-    // Pacemaker runs the resource as a promotable ocf:linbit:drbd clone (the lab has no
-    // fencing: stonith is off and acknowledged in the site file).
-    const cib = await ssh(info.nodes[0]!.address, 'cibadmin -C -o resources --xml-pipe', 60_000, CLONE_XML);
-    expect(cib.code, cib.stderr).toBe(0);
-    const primaryOf = async (): Promise<number | undefined> => {
-      for (const [index, node] of info.nodes.entries()) {
-        const device = parseProcDrbd((await ssh(node.address, 'cat /proc/drbd')).stdout).get(DISK.minor);
-        if (device?.role === 'Primary' && device.cstate === 'Connected' && device.peerDisk === 'UpToDate') return index;
-      }
-      return undefined;
-    };
-    const promoted = await poll(primaryOf, 300_000);
-    const primary = info.nodes[promoted]!;
-    const survivor = info.nodes[1 - promoted]!;
-    // 16 MiB of random data straight onto the replicated device (protocol C: on both disks when dd returns).
-    const write = await ssh(primary.address, `head -c 16M /dev/urandom > /root/blob && dd if=/root/blob of=/dev/drbd${DISK.minor} bs=1M oflag=direct conv=fsync status=none && sha256sum < /root/blob`);
-    expect(write.code, write.stderr).toBe(0);
-    const sum = write.stdout.split(' ')[0];
-    const pid = (await runProcess('pgrep', ['-f', `guest=${primary.hostname},process=lskv-${primary.name}`])).stdout.trim();
-    expect(pid).toMatch(/^\d+$/);
-    const killed = Date.now();
-    process.kill(Number(pid), 'SIGKILL');
-    const read = `dd if=/dev/drbd${DISK.minor} bs=1M count=16 iflag=direct status=none | sha256sum`;
-    await poll(async () => {
-      const device = parseProcDrbd((await ssh(survivor.address, 'cat /proc/drbd', 20_000)).stdout).get(DISK.minor);
-      if (device?.role !== 'Primary') return undefined;
-      return (await ssh(survivor.address, read, 30_000)).stdout.split(' ')[0] === sum ? true : undefined;
-    }, 300_000);
-    const failoverSeconds = (Date.now() - killed) / 1000;
-    const after = await ssh(survivor.address, 'cat /proc/drbd; crm_mon -1 -r | sed -n "/Node List/,$p"');
-    console.info(`failover: ${survivor.hostname} is Primary with the data intact ${failoverSeconds.toFixed(1)} s after SIGKILL of ${primary.hostname}'s QEMU\n${after.stdout}`);
-    expect(parseProcDrbd(after.stdout).get(DISK.minor)).toMatchObject({ role: 'Primary', disk: 'UpToDate' });
+  it('failover: SIGKILL the QEMU of the server running the VM; the VM runs on the survivor with every acknowledged write; the server returns and resyncs to Protected', async () => {
+    const primary = await runningNode();
+    const survivor = info.nodes.find((node) => node !== primary)!;
+    const watcher = watchStatus();
+    try {
+      await poll(async () => (watcher.states().some((state) => state.level === 'protected' && state.vms.some((vm) => vm.name === VM && vm.protected)) ? true : undefined), 180_000);
+      // 16 MiB from the test onto the VM's disk, beyond the guest's sectors (protocol C: on both disks when dd returns).
+      const write = await ssh(primary.address, `head -c 16M /dev/urandom > /root/blob && dd if=/root/blob of=/dev/drbd${minor} bs=1M seek=32 oflag=direct conv=notrunc,fsync status=none && sha256sum < /root/blob`);
+      expect(write.code, write.stderr).toBe(0);
+      const sum = write.stdout.split(' ')[0];
+      // The last tick the guest printed is a write its disk acknowledged.
+      const acknowledged = lastMatch(await consoleLog(primary), TICK_LINE)![0]!;
+      const pid = (await runProcess('pgrep', ['-f', `guest=${primary.hostname},process=lskv-${primary.name}`])).stdout.trim();
+      expect(pid).toMatch(/^\d+$/);
+      const killed = Date.now();
+      process.kill(Number(pid), 'SIGKILL');
+      console.info(`killed ${primary.hostname}'s QEMU (pid ${pid}); the guest had acknowledged tick ${acknowledged}`);
 
-    // The killed server comes back on its own disks (`lab up` restarts only the stopped VM).
-    const back = await runLockstep(['lab', 'up', '--kind', 'vm'], { env });
-    expect(back.code, back.stderr).toBe(0);
-    // Progress notes go to stderr: only the stopped VM is restarted, the survivor keeps running.
-    expect(back.stderr).toContain(`Restarting ${primary.hostname}`);
-    const returned = Date.now();
-    await poll(async () => {
-      const states = await Promise.all(info.nodes.map(async (node) => parseProcDrbd((await ssh(node.address, 'cat /proc/drbd', 20_000)).stdout).get(DISK.minor)));
-      return states.every((device) => device?.cstate === 'Connected' && device.disk === 'UpToDate' && device.peerDisk === 'UpToDate') ? true : undefined;
-    }, 600_000);
-    const resyncSeconds = (Date.now() - returned) / 1000;
-    for (const node of info.nodes) {
-      const proc = await ssh(node.address, 'cat /proc/drbd');
-      console.info(`${node.hostname} after the return (${resyncSeconds.toFixed(1)} s after SSH answered; lab up took ${(back.elapsedMs / 1000).toFixed(0)} s):\n${proc.stdout}`);
-      expect(parseProcDrbd(proc.stdout).get(DISK.minor)).toMatchObject({ cstate: 'Connected', disk: 'UpToDate', peerDisk: 'UpToDate' });
+      await poll(async () => ((await ssh(survivor.address, `virsh -c qemu:///system domstate ${VM}`, 20_000)).stdout.trim() === 'running' ? true : undefined), 600_000);
+      const runningSeconds = (Date.now() - killed) / 1000;
+      const resumed = await poll(async () => lastMatch(await consoleLog(survivor), BOOT_LINE) ?? undefined, 600_000);
+      const bootedSeconds = (Date.now() - killed) / 1000;
+      const after = await ssh(survivor.address, `cat /proc/drbd; crm_mon -1 -r | sed -n "/Node List/,$p"; tail -n 3 ${consoleLogPath(VM)}`);
+      console.info(`failover: ${VM} running on ${survivor.hostname} ${runningSeconds.toFixed(1)} s after the kill; the guest booted there and printed "boot ${resumed[0]} resumed at tick ${resumed[1]}" ${bootedSeconds.toFixed(1)} s after the kill\n${after.stdout}`);
+      expect(resumed[0]).toBe(2);
+      expect(resumed[1]).toBeGreaterThanOrEqual(acknowledged);
+      expect(parseProcDrbd(after.stdout).get(minor)).toMatchObject({ role: 'Primary', disk: 'UpToDate' });
+      expect(after.stdout).toMatch(new RegExp(`vm-${VM}\\s.*Started ${survivor.hostname}`));
+      expect((await ssh(survivor.address, `dd if=/dev/drbd${minor} bs=1M skip=32 count=16 iflag=direct status=none | sha256sum`)).stdout.split(' ')[0]).toBe(sum);
+      console.info(`console alerts after the kill:\n${watcher.alertsAfter(killed).map((alert) => `  +${((Date.parse(alert.at) - killed) / 1000).toFixed(1)} s ${alert.kind}: ${alert.message}`).join('\n')}`);
+      expect(watcher.alertAfter(killed, (alert) => alert.kind === 'node-lost'), 'the console raised node-lost').toBeDefined();
+      expect(watcher.alertAfter(killed, (alert) => alert.kind === 'failover'), 'the console raised failover').toBeDefined();
+
+      // The killed server comes back on its own disks (`lab up` restarts only the stopped VM).
+      const back = await runLockstep(['lab', 'up', '--kind', 'vm'], { env });
+      expect(back.code, back.stderr).toBe(0);
+      expect(back.stderr).toContain(`Restarting ${primary.hostname}`);
+      const returned = Date.now();
+      await poll(async () => ((await drbdStates()).every((device) => device?.cstate === 'Connected' && device.disk === 'UpToDate' && device.peerDisk === 'UpToDate') ? true : undefined), 600_000);
+      const resyncSeconds = (Date.now() - returned) / 1000;
+      const protectedAgain = await poll(async () => watcher.states().find((state) => Date.parse(state.at) > returned && state.level === 'protected' && state.vms.some((vm) => vm.name === VM && vm.protected)), 600_000);
+      for (const node of info.nodes) console.info(`${node.hostname} after the return (DRBD in sync ${resyncSeconds.toFixed(1)} s after lab up):\n${(await ssh(node.address, 'cat /proc/drbd')).stdout}`);
+      console.info(`console: ${protectedAgain.level} at +${((Date.parse(protectedAgain.at) - returned) / 1000).toFixed(1)} s; alerts since the return:\n${watcher.alertsAfter(returned).map((alert) => `  ${alert.kind}: ${alert.message}`).join('\n')}`);
+      expect(watcher.alertAfter(returned, (alert) => alert.kind === 'node-back')).toBeDefined();
+      // What the dead primary's disk was sent before the kill is what the survivor serves, and what the returned node now mirrors.
+      expect((await ssh(survivor.address, `dd if=/dev/drbd${minor} bs=1M skip=32 count=16 iflag=direct status=none | sha256sum`)).stdout.split(' ')[0]).toBe(sum);
+    } finally {
+      watcher.stop();
     }
-    // The data the dead primary wrote is what the survivor serves, and what the returned node now mirrors.
-    expect((await ssh(survivor.address, read)).stdout.split(' ')[0]).toBe(sum);
   });
 });
 
-/** The promotable DRBD clone of the test disk (Pacemaker 2.1 role names). */
-const CLONE_XML = `<clone id="ms-${DISK.name}">
-  <meta_attributes id="ms-${DISK.name}-meta">
-    <nvpair id="ms-${DISK.name}-promotable" name="promotable" value="true"/>
-    <nvpair id="ms-${DISK.name}-promoted-max" name="promoted-max" value="1"/>
-    <nvpair id="ms-${DISK.name}-clone-max" name="clone-max" value="2"/>
-    <nvpair id="ms-${DISK.name}-notify" name="notify" value="true"/>
-  </meta_attributes>
-  <primitive id="drbd-${DISK.name}" class="ocf" provider="linbit" type="drbd">
-    <instance_attributes id="drbd-${DISK.name}-ia"><nvpair id="drbd-${DISK.name}-res" name="drbd_resource" value="${DISK.name}"/></instance_attributes>
-    <operations>
-      <op id="drbd-${DISK.name}-mon-p" name="monitor" interval="10s" role="Promoted" timeout="60s"/>
-      <op id="drbd-${DISK.name}-mon-u" name="monitor" interval="20s" role="Unpromoted" timeout="60s"/>
-      <op id="drbd-${DISK.name}-start" name="start" interval="0s" timeout="240s"/>
-      <op id="drbd-${DISK.name}-promote" name="promote" interval="0s" timeout="120s"/>
-    </operations>
-  </primitive>
-</clone>`;
+/** `lockstep vm create` of the test VM from the tiny guest's image. */
+function createVm(image: string, extra: readonly string[] = []) {
+  return runProcess(process.execPath, [join(REPO_ROOT, 'bin/lockstep.mjs'), 'vm', 'create', VM, '-c', info.siteFile, '--known-hosts', info.knownHostsPath, '--image', image, '--disk-size', '64M', '--memory', '32M', '--yes', '--allow-checks', ALLOW.join(','), ...extra], { env, timeoutMs: 1_500_000 });
+}
+
+/** The node the cluster runs the VM on (by `crm_mon`); also reads the DRBD minor of its disk. */
+async function runningNode(): Promise<VmLabInfo['nodes'][number]> {
+  minor = Number(/device\s+\/dev\/drbd(\d+)/.exec((await ssh(info.nodes[0]!.address, `cat /etc/drbd.d/${VM}.res`)).stdout)?.[1]);
+  const crm = (await ssh(info.nodes[0]!.address, 'crm_mon -1 -r')).stdout;
+  const host = new RegExp(`vm-${VM}\\s.*Started (\\S+)`).exec(crm)?.[1];
+  const node = info.nodes.find((entry) => entry.hostname === host);
+  if (!node) throw new Error(`vm-${VM} is not started:\n${crm}`);
+  return node;
+}
+
+async function drbdStates() {
+  return Promise.all(info.nodes.map(async (node) => parseProcDrbd((await ssh(node.address, 'cat /proc/drbd', 20_000)).stdout).get(minor)));
+}
+
+async function consoleLog(node: VmLabInfo['nodes'][number]): Promise<string> {
+  return (await ssh(node.address, `cat ${consoleLogPath(VM)} 2>/dev/null`, 20_000)).stdout;
+}
+
+/** `lockstep status --watch --json` in the background: the console's states and alerts as they happen. */
+function watchStatus() {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/lockstep.mjs'), '--json', 'status', '--watch', '--interval', '2', '-c', info.siteFile, '--known-hosts', info.knownHostsPath], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const states: PairState[] = [];
+  const alerts: Alert[] = [];
+  let buffer = '';
+  child.stdout.on('data', (data: Buffer) => {
+    buffer += data.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      const event = JSON.parse(line) as { type: string; state?: PairState; alert?: Alert };
+      if (event.type === 'state' && event.state) states.push(event.state);
+      if (event.type === 'alert' && event.alert) alerts.push(event.alert);
+    }
+  });
+  const alertsAfter = (since: number): Alert[] => alerts.filter((alert) => Date.parse(alert.at) >= since);
+  return {
+    states: () => states,
+    alertsAfter,
+    alertAfter: (since: number, match: (alert: Alert) => boolean) => alertsAfter(since).find(match),
+    stop: () => child.kill('SIGINT'),
+  };
+}
 
 /** Polls until `probe` returns a value (not undefined), or fails after `timeoutMs`. */
 async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {

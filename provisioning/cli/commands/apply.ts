@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { PlanSchema, type Plan } from '../../api/apply-events';
-import { ExitCode, LockstepError } from '../../api/errors';
-import { applySteps } from '../../engine/apply';
-import { runsDir, unfinishedRun } from '../../engine/journal';
-import { assertPlanMatches, makePlan, planCounts } from '../../engine/plan';
+import { LockstepError } from '../../api/errors';
+import { runsDir } from '../../engine/journal';
+import { assertPlanMatches } from '../../engine/plan';
 import { action, type ActionContext } from '../action';
-import { printNote } from '../output';
-import { formatFailure, formatPlan } from '../progress/format';
-import { progressView } from '../progress/renderer';
-import { confirm, isInteractive } from '../prompt';
+import { isInteractive } from '../prompt';
+import { runStepsCommand } from '../run-steps';
 import { allowChecksOption, openPairSession } from './plan';
 
 /**
@@ -45,9 +42,8 @@ interface ApplyFlags {
 }
 
 export async function runApply(context: ActionContext, flags: ApplyFlags): Promise<number> {
-  const { options, signal } = context;
-  const interactive = isInteractive();
-  if (!options.yes && !interactive)
+  const { options } = context;
+  if (!options.yes && !isInteractive())
     throw new LockstepError({
       code: 'usage',
       field: '--yes',
@@ -59,43 +55,14 @@ export async function runApply(context: ActionContext, flags: ApplyFlags): Promi
   const opened = await openPairSession(context, flags.allowChecks);
   try {
     const { session } = opened.pair;
-    if (saved || !options.yes) {
-      const fresh = await makePlan(opened.steps, session, { signal, previousRun: unfinishedRun(runsDir(session.site.name)) });
-      if (saved && flags.plan) assertPlanMatches(saved, fresh, flags.plan);
-      const counts = planCounts(fresh);
-      if (!options.yes && counts.change > 0) {
-        process.stderr.write(formatPlan(fresh));
-        const yes = await confirm(`\nApply ${counts.change} changing step${counts.change === 1 ? '' : 's'} to ${fresh.nodes.a.label} and ${fresh.nodes.b.label}? Type yes: `);
-        if (!yes) {
-          printNote('Nothing was changed.');
-          return ExitCode.failed;
-        }
-      }
-    }
-
-    const view = options.json ? undefined : progressView(process.stdout);
-    const result = await applySteps({
+    return await runStepsCommand(context, {
       steps: opened.steps,
       session,
-      signal,
-      onEvent: (event) => {
-        if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-        else view?.onEvent(event);
-      },
+      runsDir: runsDir(session.site.name),
+      ...(saved && flags.plan && { checkPlan: (fresh: Plan) => assertPlanMatches(saved, fresh, flags.plan!) }),
+      question: (changing, plan) => `Apply ${changing} changing step${changing === 1 ? '' : 's'} to ${plan.nodes.a.label} and ${plan.nodes.b.label}?`,
+      again: 'Run apply again to continue',
     });
-    view?.stop();
-    if (result.outcome === 'failed' && result.failure && result.stoppedAt) {
-      const target = result.stoppedAt.target;
-      const where = target === 'pair' ? 'the pair' : session.nodes[target === 'a' ? 0 : 1].label;
-      printNote(formatFailure(result.stoppedAt.step, where, result.failure));
-      printNote(`journal: ${result.journalPath}`);
-      return ExitCode.failed;
-    }
-    if (result.outcome === 'cancelled') {
-      printNote(`Cancelled. Run apply again to continue (journal: ${result.journalPath}).`);
-      return ExitCode.cancelled;
-    }
-    return ExitCode.ok;
   } finally {
     await opened.pair.close();
   }

@@ -4,13 +4,16 @@ import { LockstepError } from '../../api/errors';
 import { action, type ActionContext } from '../action';
 import { runActionCommand } from '../run-action';
 import { dryRunOption } from './node';
+import { registerVmCreate } from './vm-create';
 
 /**
- * `lockstep vm migrate VM [NODE]` and `lockstep vm level VM ha|none`: a VM's place and
- * its availability level, through the cluster (Pacemaker VirtualDomain resources).
+ * `lockstep vm create`, `lockstep vm migrate VM [NODE]` and `lockstep vm level VM ha|none`:
+ * a VM's birth, place and availability level, through the cluster (Pacemaker
+ * VirtualDomain resources).
  */
 export function registerVm(program: Command): void {
-  const vm = program.command('vm').description("move a VM, or change its availability level");
+  const vm = program.command('vm').description('create a protected VM, move a VM, or change its availability level');
+  registerVmCreate(vm);
   vm.command('migrate')
     .argument('<vm>', 'the VM (libvirt domain name)')
     .argument('[node]', 'where to (default: the node it does not run on)')

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LockstepError } from '../../../provisioning/api/errors';
 import { decideNodeMode, nodeAttributeCommand, nodeModeProblem } from '../../../provisioning/actions/node-mode';
-import { decideLevel, levelProblem, renderVmPrimitive } from '../../../provisioning/actions/vm-level';
+import { decideLevel, levelProblem } from '../../../provisioning/actions/vm-level';
+import { renderVmPrimitive } from '../../../provisioning/recipes/vm/cluster-xml';
 import { decideMigrate, migrateProblem } from '../../../provisioning/actions/vm-migrate';
 import { parseCrmMonitor, type CrmMonitor, type CrmNodeInfo, type CrmResourceInfo } from '../../../provisioning/monitor/parse/crm-mon';
 import { fixture } from '../monitor/fixtures';

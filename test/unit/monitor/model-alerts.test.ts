@@ -149,4 +149,19 @@ describe('alerts derived from successive states', () => {
     const split: PairState = { ...after, storage: [storage('StandAlone', true)] };
     expect(deriveAlerts(after, split).map((a) => a.kind)).toContain('split-brain');
   });
+
+  it('a failover through a moment where the VM runs nowhere (its node lost, the survivor starting it) is still one failover', () => {
+    const base = s0();
+    const vm = (runsOn: 'a' | 'b' | null): PairState['vms'][number] => ({ name: 'web', state: runsOn ? 'running' : 'shut off', runsOn, level: 'ha', protected: runsOn !== null, duplicate: false });
+    const onA: PairState = { ...base, vms: [vm('a')] };
+    const nowhere: PairState = { ...base, at: T1.toISOString(), vms: [vm(null)] };
+    const onB: PairState = { ...base, at: new Date('2026-11-29T11:52:10Z').toISOString(), vms: [vm('b')] };
+    const places = new Map([['web', 'a' as const]]);
+    expect(deriveAlerts(onA, nowhere, places).map((a) => a.kind)).not.toContain('failover');
+    const moved = deriveAlerts(nowhere, onB, places).filter((a) => a.kind === 'failover');
+    expect(moved).toHaveLength(1);
+    expect(moved[0]?.message).toMatch(/^VM web moved from .+ to .+\.$/);
+    // Back where it last ran: no move to report.
+    expect(deriveAlerts(nowhere, onA, places).map((a) => a.kind)).not.toContain('failover');
+  });
 });
