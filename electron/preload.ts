@@ -38,6 +38,7 @@ const bridge: LockstepBridge = {
   cancel: call('cancel'),
   watchPair: call('watchPair'),
   runAction: call('runAction'),
+  createVm: call('createVm'),
   ackAlert: call('ackAlert'),
   onEvent(listener) {
     listeners.add(listener);

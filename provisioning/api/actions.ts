@@ -81,12 +81,20 @@ export const VmCreateRequestSchema = z
       .trim()
       .regex(/^[a-z][a-z0-9-]{0,46}$/, 'Expected lowercase letters, digits and dashes, starting with a letter (at most 47): it also names the VM\'s disk.'),
     level: AvailabilityLevelSchema.default('ha'),
-    diskMiB: z.number().int().min(16, 'Expected a disk of at least 16 MiB.').max(64 * 1024 * 1024),
-    memoryMiB: z.number().int().min(16, 'Expected at least 16 MiB of memory.').max(16 * 1024 * 1024),
+    diskMiB: z
+      .number({ error: 'Expected a disk size: a number of at least 16 MiB.' })
+      .int('Expected a disk size in whole MiB.')
+      .min(16, 'Expected a disk of at least 16 MiB.')
+      .max(64 * 1024 * 1024, 'Expected a disk of at most 64 TiB.'),
+    memoryMiB: z
+      .number({ error: 'Expected a memory size: a number of at least 16 MiB.' })
+      .int('Expected memory in whole MiB.')
+      .min(16, 'Expected at least 16 MiB of memory.')
+      .max(16 * 1024 * 1024, 'Expected at most 16 TiB of memory.'),
     vcpus: z.number({ error: 'Expected 1 to 64 virtual CPUs.' }).int('Expected 1 to 64 virtual CPUs.').min(1, 'Expected 1 to 64 virtual CPUs.').max(64, 'Expected 1 to 64 virtual CPUs.'),
     /** A NIC on the pair's first business network. */
     network: z.boolean().default(true),
-    image: z.string().min(1).max(4096).optional(),
+    image: z.string().min(1, 'Expected the path of a raw disk image.').max(4096, 'Expected a path of at most 4096 characters.').optional(),
   })
   .strict();
 export type VmCreateRequest = z.output<typeof VmCreateRequestSchema>;

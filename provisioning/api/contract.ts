@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionRequestSchema, ActionResultSchema } from './actions';
+import { ActionRequestSchema, ActionResultSchema, VmCreateRequestSchema } from './actions';
 import { PlanSchema, StepFailureSchema, StopPointSchema } from './apply-events';
 import { EndpointSchema, LoginSchema } from './endpoint';
 import { parseEndpoint } from './endpoint-parse';
@@ -266,7 +266,7 @@ export const PlanResultSchema = z.object({
 });
 export type PlanResult = z.infer<typeof PlanResultSchema>;
 
-/** How an install ended (its events came over the event stream while it ran). */
+/** How an install or a VM create ended (its events came over the event stream while it ran). */
 export const ApplyResultSchema = z.object({
   runId: z.string(),
   journalPath: z.string(),
@@ -390,7 +390,7 @@ export const calls = {
     args: z.object({ ...siteCall, operationId: OperationIdSchema, allowChecks: CheckIdsSchema.optional() }).strict(),
     result: ApplyResultSchema,
   },
-  /** Cancels a running call (apply, plan, validate, a watch) at its next safe point. */
+  /** Cancels a running call (apply, createVm, plan, validate, a watch) at its next safe point. */
   cancel: {
     args: z.object({ operationId: OperationIdSchema }).strict(),
     result: z.object({ cancelled: z.boolean() }),
@@ -415,6 +415,18 @@ export const calls = {
       .object({ ...siteCall, action: ActionRequestSchema, dryRun: z.boolean().optional() })
       .strict(),
     result: ActionResultSchema,
+  },
+  /**
+   * The console's "Create VM" (`lockstep vm create`): a VM on a mirrored disk at a level,
+   * run by the engine as steps like the install; its `ApplyEvent`s stream as `apply`
+   * events with this operation id, `cancel` stops it at a safe point, and its journal
+   * is kept per VM beside the install's.
+   */
+  createVm: {
+    args: z
+      .object({ ...siteCall, operationId: OperationIdSchema, request: VmCreateRequestSchema, allowChecks: CheckIdsSchema.optional() })
+      .strict(),
+    result: ApplyResultSchema,
   },
   /** Marks an alert of the site's pair acknowledged, in its event log on disk. */
   ackAlert: {

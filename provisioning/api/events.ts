@@ -32,7 +32,7 @@ export const LockstepEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('discoveryResult'), ...base, row: DiscoveryRowSchema }),
   /** A step of `lab up` / `lab down`. */
   z.object({ type: z.literal('labProgress'), ...base, message: z.string() }),
-  /** One event of a running install (`apply`), exactly as the journal stores it. */
+  /** One event of a running install (`apply`) or VM create (`createVm`), exactly as the journal stores it. */
   z.object({ type: z.literal('apply'), ...base, event: ApplyEventSchema }),
   /** A new pair state or an alert from a console watch (`watchPair`). */
   z.object({ type: z.literal('monitor'), ...base, event: MonitorEventSchema }),

@@ -3,13 +3,15 @@ import type { ApplyEvent, Plan } from '../api/apply-events';
 import type { AreaFinding, ValidateResult } from '../api/contract';
 import type { Endpoint, Secrets } from '../api/endpoint';
 import type { Finding } from '../api/finding';
-import type { ActionRequest, ActionResult } from '../api/actions';
+import { vmCreateRefusal, type ActionRequest, type ActionResult, type VmCreateRequest } from '../api/actions';
+import { LockstepError } from '../api/errors';
 import type { Alert, MonitorEvent, PairHistory, PairState } from '../api/monitor';
 import { runConsoleAction } from '../actions';
+import { prepareVmCreate, vmCreateRunsDir } from '../actions/vm-create';
 import { areaOf } from '../checks/registry';
 import { applySteps, type ApplyResult } from '../engine/apply';
 import { runsDir, unfinishedRun } from '../engine/journal';
-import { openPairSession } from '../engine/pair-session';
+import { openPairSession, type PairSession } from '../engine/pair-session';
 import { makePlan } from '../engine/plan';
 import { acknowledgeAlert, eventLogPath, readRecentAlerts } from '../monitor/event-log';
 import { PairMonitor } from '../monitor/monitor';
@@ -28,6 +30,7 @@ import { connect } from '../ssh/connect';
 import type { ConnectTarget } from '../ssh/types';
 import { probeHost } from '../facts/probe';
 import { loadSiteFile } from '../site/load';
+import type { ResolvedSite } from '../api/site';
 import { assertLabSupported, labDown, labStatus, labUp, type LabStatus, type ProgressReporter } from '../lab';
 
 /**
@@ -75,6 +78,15 @@ export interface EngineLibraries {
   /** Opens the pair and applies (step 10), handing every event to `onEvent`. */
   apply(
     sitePath: string,
+    options: PairCallOptions & { allowChecks: readonly string[]; onEvent: (event: ApplyEvent) => void },
+  ): Promise<ApplyResult>;
+  /**
+   * Opens the pair (validation must pass but for `allowChecks`) and creates a VM at its
+   * level through the engine (`vm create`), handing every event to `onEvent`.
+   */
+  createVm(
+    sitePath: string,
+    request: VmCreateRequest,
     options: PairCallOptions & { allowChecks: readonly string[]; onEvent: (event: ApplyEvent) => void },
   ): Promise<ApplyResult>;
   /**
@@ -163,32 +175,37 @@ export const realLibraries: EngineLibraries = {
       failed: report.failed,
     };
   },
-  async plan(sitePath, options) {
-    const { site } = loadSiteFile(sitePath);
-    const opened = await openPairSession(site, { ...options, bmcPasswords: bmcPasswordsOf(options.secrets) });
-    try {
+  plan: (sitePath, options) =>
+    withPairSession(sitePath, options, async (opened, site) => {
       const plan = await makePlan(opened.steps, opened.pair.session, {
         signal: options.signal,
         previousRun: unfinishedRun(runsDir(site.name)),
       });
       return { plan, allowed: [...opened.pair.allowed] };
-    } finally {
-      await opened.pair.close();
-    }
-  },
-  async apply(sitePath, options) {
-    const { site } = loadSiteFile(sitePath);
-    const opened = await openPairSession(site, { ...options, bmcPasswords: bmcPasswordsOf(options.secrets) });
-    try {
-      return await applySteps({
+    }),
+  apply: (sitePath, options) =>
+    withPairSession(sitePath, options, (opened) =>
+      applySteps({
         steps: opened.steps,
         session: opened.pair.session,
         signal: options.signal,
         onEvent: options.onEvent,
+      }),
+    ),
+  async createVm(sitePath, request, options) {
+    // Refused before connecting: the same answer, without a validation of the pair first.
+    const refusal = vmCreateRefusal(request.level);
+    if (refusal) throw new LockstepError({ code: 'action.refused', field: 'level', ...refusal });
+    return withPairSession(sitePath, options, async (opened, site) => {
+      const { steps } = await prepareVmCreate(request, opened.pair.session);
+      return applySteps({
+        steps,
+        session: opened.pair.session,
+        signal: options.signal,
+        runsDir: vmCreateRunsDir(runsDir(site.name), request.vm),
+        onEvent: options.onEvent,
       });
-    } finally {
-      await opened.pair.close();
-    }
+    });
   },
   async watch(sitePath, options) {
     const { site } = loadSiteFile(sitePath);
@@ -229,6 +246,21 @@ export const realLibraries: EngineLibraries = {
     return acknowledgeAlert(eventLogPath(site.name), alertId);
   },
 };
+
+/** Opens the site file's pair (validated, but for `allowChecks`), runs `body`, closes: plan, apply and createVm. */
+async function withPairSession<T>(
+  sitePath: string,
+  options: PairCallOptions & { allowChecks: readonly string[] },
+  body: (opened: PairSession, site: ResolvedSite) => Promise<T>,
+): Promise<T> {
+  const { site } = loadSiteFile(sitePath);
+  const opened = await openPairSession(site, { ...options, bmcPasswords: bmcPasswordsOf(options.secrets) });
+  try {
+    return await body(opened, site);
+  } finally {
+    await opened.pair.close();
+  }
+}
 
 /** The wizard's BMC passwords (Options), in the order the fencing step asks for them. */
 function bmcPasswordsOf(secrets: Secrets): readonly [string | undefined, string | undefined] {

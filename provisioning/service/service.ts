@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { ApplyEvent } from '../api/apply-events';
 import {
   checkSiteField,
   type AppInfo,
+  type ApplyResultView,
   type CallResult,
   type DiscoveryRow,
   type LabStatusView,
@@ -9,10 +11,11 @@ import {
   type ParsedArgs,
   type ProbeNode,
 } from '../api/contract';
-import type { Endpoint } from '../api/endpoint';
+import type { Endpoint, Secrets } from '../api/endpoint';
 import { LockstepError, toErrorInfo } from '../api/errors';
 import type { LockstepEvent } from '../api/events';
 import type { DiscoveryRow as ScanRow } from '../discovery/scan';
+import type { ApplyResult } from '../engine/apply';
 import { hostKeyError } from '../ssh/host-key-errors';
 import { normaliseFingerprint, sha256Fingerprint } from '../ssh/fingerprint';
 import { entryMatchesHost, knownHostsName, type KnownHostsStore } from '../ssh/known-hosts';
@@ -72,6 +75,21 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
     (id: string, call: string) =>
     (message: string): void =>
       emit({ type: 'progress', operationId: id, at: now(), call, message });
+
+  /** The options of an engine run on the site's pair (apply, createVm): its `ApplyEvent`s stream under the call's id. */
+  const engineRun = (
+    id: string,
+    call: 'apply' | 'createVm',
+    args: { readonly secrets?: Secrets; readonly allowChecks?: readonly string[] },
+    signal: AbortSignal,
+  ) => ({
+    knownHostsPath,
+    secrets: args.secrets ?? {},
+    signal,
+    allowChecks: args.allowChecks ?? [],
+    progress: progressOf(id, call),
+    onEvent: (event: ApplyEvent) => emit({ type: 'apply', operationId: id, at: now(), event }),
+  });
 
   /** Runs a long call, announcing its end on the event stream with the same id. */
   async function operation<T>(
@@ -343,24 +361,14 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
 
     apply: (args) =>
       operation('apply', args.operationId, (id) =>
-        cancellable(id, async (signal) => {
-          const result = await libraries.apply(args.sitePath, {
-            knownHostsPath,
-            secrets: args.secrets ?? {},
-            signal,
-            allowChecks: args.allowChecks ?? [],
-            progress: progressOf(id, 'apply'),
-            onEvent: (event) => emit({ type: 'apply', operationId: id, at: now(), event }),
-          });
-          return {
-            runId: result.runId,
-            journalPath: result.journalPath,
-            outcome: result.outcome,
-            counts: result.counts,
-            stoppedAt: result.stoppedAt,
-            failure: result.failure,
-          };
-        }),
+        cancellable(id, async (signal) => applyResultView(await libraries.apply(args.sitePath, engineRun(id, 'apply', args, signal)))),
+      ),
+
+    createVm: (args) =>
+      operation('createVm', args.operationId, (id) =>
+        cancellable(id, async (signal) =>
+          applyResultView(await libraries.createVm(args.sitePath, args.request, engineRun(id, 'createVm', args, signal))),
+        ),
       ),
 
     async cancel(args) {
@@ -420,6 +428,18 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
   };
 
   return { api, events, close };
+}
+
+/** How an engine run ended, as the contract carries it (the journal's events stay out). */
+function applyResultView(result: ApplyResult): ApplyResultView {
+  return {
+    runId: result.runId,
+    journalPath: result.journalPath,
+    outcome: result.outcome,
+    counts: result.counts,
+    stoppedAt: result.stoppedAt,
+    failure: result.failure,
+  };
 }
 
 /** Whether a discovered key is the one pinned for its address (rows carry fingerprints, not key blobs). */

@@ -100,9 +100,25 @@ export async function labFacts(): Promise<LabFacts> {
   }
 }
 
-/** Saves a full-page screenshot of the current screen as an artifact. */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join('artifacts', 'screenshots', `${name}.png`), fullPage: true });
+/** Start → practice lab → Find servers → Connect and trust, both servers' keys trusted, as a user clicks it. */
+export async function trustLabServers(page: Page, lab: LabFacts, url: string): Promise<void> {
+  await page.goto(url);
+  const labCard = page.getByRole('region', { name: 'Practice lab' });
+  await expect(labCard.getByLabel('Practice lab status: Running')).toBeVisible();
+  await labCard.getByRole('button', { name: 'Use the practice lab' }).click();
+  await page.getByRole('button', { name: 'Find servers', exact: true }).click();
+  for (const address of lab.addresses)
+    await expect(page.getByRole('checkbox', { name: `Use ${address}` })).toBeChecked();
+  await page.getByRole('button', { name: 'Continue to connect and trust' }).click();
+  for (const address of lab.addresses) {
+    await page.getByRole('button', { name: `Trust ${address}` }).click();
+    await expect(page.getByRole('region', { name: address })).toContainText('Trusted');
+  }
+}
+
+/** Saves a full-page screenshot of the current screen as an artifact (the window only, for a dialog over it). */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: join('artifacts', 'screenshots', `${name}.png`), fullPage: options.fullPage ?? true });
 }
 
 export const test = base.extend<{ knownHostsDir: string }, { bridge: Bridge }>({

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from '@playwright/test';
-import { expect, labFacts, screenshot, startBridge, test, type LabFacts } from './fixtures';
+import { expect, labFacts, screenshot, startBridge, test, trustLabServers, type LabFacts } from './fixtures';
 
 /**
  * Steps 8–12 against the practice lab, through the web bridge in Chromium: Validate
@@ -14,18 +14,7 @@ const run = promisify(execFile);
 
 /** Start → practice lab → Find servers → Connect and trust → Inventory, as a user clicks it. */
 async function walkToInventory(page: Page, lab: LabFacts, url: string): Promise<void> {
-  await page.goto(url);
-  const labCard = page.getByRole('region', { name: 'Practice lab' });
-  await expect(labCard.getByLabel('Practice lab status: Running')).toBeVisible();
-  await labCard.getByRole('button', { name: 'Use the practice lab' }).click();
-  await page.getByRole('button', { name: 'Find servers', exact: true }).click();
-  for (const address of lab.addresses)
-    await expect(page.getByRole('checkbox', { name: `Use ${address}` })).toBeChecked();
-  await page.getByRole('button', { name: 'Continue to connect and trust' }).click();
-  for (const address of lab.addresses) {
-    await page.getByRole('button', { name: `Trust ${address}` }).click();
-    await expect(page.getByRole('region', { name: address })).toContainText('Trusted');
-  }
+  await trustLabServers(page, lab, url);
   await page.getByRole('button', { name: 'Read inventory' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'lockstep-a' })).toBeVisible({ timeout: 45_000 });
 }

@@ -59,6 +59,7 @@ export function clientFor(bridge: LockstepBridge): LockstepClient {
     cancel: call('cancel'),
     watchPair: call('watchPair'),
     runAction: call('runAction'),
+    createVm: call('createVm'),
     ackAlert: call('ackAlert'),
     onEvent: (listener) => bridge.onEvent(listener),
   };

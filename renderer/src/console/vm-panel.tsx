@@ -18,15 +18,21 @@ const LEVELS: { value: AvailabilityLevel; label: string }[] = [
 export function VmPanel({ state }: { state: PairState }) {
   const propose = useWizard((store) => store.proposeAction);
   const busy = useWizard((store) => !!store.consoleAction.running);
+  const openCreateVm = useWizard((store) => store.openCreateVm);
   const nodeName = (key: 'a' | 'b' | null): string | null => (key ? (state.nodes.find((node) => node.key === key)?.name ?? key) : null);
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="console-vms">
-      <Title order={2} size="h4" id="console-vms" mb="sm">
-        Virtual machines
-      </Title>
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4" id="console-vms">
+          Virtual machines
+        </Title>
+        <Button size="xs" onClick={openCreateVm}>
+          Create VM
+        </Button>
+      </Group>
       {state.vms.length === 0 ? (
         <Text size="sm" c="dimmed" mb="sm" role="note" aria-label="No VMs">
-          No VMs on this pair yet. Define a VM in libvirt on one of the servers (with virt-install or virsh define), then give it a level below.
+          No VMs on this pair yet. Create one with Create VM, or define one in libvirt on one of the servers (with virt-install or virsh define) and give it a level below.
         </Text>
       ) : (
         <Table fz="sm" aria-label="Virtual machines" mb="md">

@@ -6,6 +6,7 @@ import { ActionStatus } from '../console/action-status';
 import { AlertsPanel } from '../console/alerts-panel';
 import { ChecksPanel } from '../console/checks-panel';
 import { ConfirmAction } from '../console/confirm-action';
+import { CreateVmDialog } from '../console/create-vm-dialog';
 import { VmPanel } from '../console/vm-panel';
 import { ScreenHeader } from '../components/screen-header';
 import { StatusIcon, type StatusKind } from '../components/status-icon';
@@ -86,6 +87,7 @@ export function ConsoleScreen() {
       {watch.error && <ErrorNotice error={watch.error} title="The pair could not be watched" />}
       {state && <PairView state={state} alerts={watch.alerts} history={watch.history} />}
       <ConfirmAction />
+      <CreateVmDialog />
     </section>
   );
 }

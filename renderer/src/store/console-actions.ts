@@ -1,9 +1,21 @@
 import { isDisruptive, type ActionRequest, type ActionResult } from '../../../provisioning/api/actions';
+import type { ApplyEvent } from '../../../provisioning/api/apply-events';
 import type { ValidateResult } from '../../../provisioning/api/contract';
 import type { Secrets } from '../../../provisioning/api/endpoint';
 import type { ErrorInfo } from '../../../provisioning/api/errors';
 import { errorInfoOf, type LockstepClient } from '../api/api';
-import { mergeAlerts, noSite, siteCallArgs, type PairFlowState } from './pair-flow';
+import { initialVmCreateForm, vmCreateRequestOf, type VmCreateField, type VmCreateForm } from '../model/vm-create-form';
+import {
+  allowedChecks,
+  initialInstall,
+  mergeAlerts,
+  noSite,
+  reduceInstall,
+  reduceProgress,
+  siteCallArgs,
+  type InstallState,
+  type PairFlowState,
+} from './pair-flow';
 
 /**
  * The console's actions as one slice of the wizard's store: a disruptive action is
@@ -34,10 +46,27 @@ export interface ConsoleChecksState {
   readonly error?: ErrorInfo;
 }
 
+/**
+ * The console's "Create VM" dialog: the form, which fields show their errors (those
+ * edited, or all once Create was pressed), and the engine run of the last create, its
+ * steps folded from its `ApplyEvent`s exactly as the install's are.
+ */
+export interface CreateVmState {
+  readonly open: boolean;
+  readonly form: VmCreateForm;
+  readonly shown: readonly VmCreateField[];
+  /** Go on past the checks the practice lab's containers cannot pass (offered on the lab's site only). */
+  readonly allowLab: boolean;
+  /** The VM the run below creates. */
+  readonly vm?: string;
+  readonly run: InstallState;
+}
+
 /** The slice's state in the wizard's store. */
 export interface ConsoleActionsSlice {
   readonly consoleAction: ConsoleActionState;
   readonly consoleChecks: ConsoleChecksState;
+  readonly createVm: CreateVmState;
   /** Alert ids being acknowledged, and the last acknowledgement error. */
   readonly acknowledging: readonly string[];
   readonly ackError?: ErrorInfo;
@@ -51,16 +80,42 @@ export interface ConsoleActionsActions {
   dismissAction(): void;
   acknowledgeAlert(id: string): Promise<void>;
   recheck(): Promise<void>;
+  /** Opens the dialog (a run in progress, or the last one's outcome, shows in it). */
+  openCreateVm(): void;
+  /** Closes the dialog; a running create goes on and shows when it is opened again. */
+  closeCreateVm(): void;
+  editCreateVm(patch: Partial<VmCreateForm>): void;
+  setCreateVmAllowLab(allow: boolean): void;
+  /** Checks the form with the contract's schema; when it holds, runs `createVm`. */
+  submitCreateVm(): Promise<void>;
+  cancelCreateVm(): Promise<void>;
+  /** Folds an event of the running create into its steps (others are ignored). */
+  handleConsoleEvent(event: { type: 'apply'; operationId: string; event: ApplyEvent } | { type: 'progress'; operationId: string; message: string }): void;
 }
 
 /** Nothing proposed, running or checked yet. */
 export const initialConsoleActions: ConsoleActionsSlice = {
   consoleAction: {},
   consoleChecks: { running: false },
+  createVm: { open: false, form: initialVmCreateForm, shown: [], allowLab: false, run: initialInstall },
   acknowledging: [],
 };
 
-type State = ConsoleActionsSlice & Pick<PairFlowState, 'sitePath' | 'console'>;
+/** The fields whose errors show after an edit of these. */
+const FIELDS_OF: Readonly<Record<keyof VmCreateForm, readonly VmCreateField[]>> = {
+  name: ['name'],
+  diskSize: ['diskSize'],
+  diskUnit: ['diskSize'],
+  memory: ['memory'],
+  vcpus: ['vcpus'],
+  network: [],
+  image: ['image'],
+  level: ['level'],
+};
+
+const ALL_FIELDS: readonly VmCreateField[] = ['name', 'diskSize', 'memory', 'vcpus', 'image', 'level'];
+
+type State = ConsoleActionsSlice & Pick<PairFlowState, 'sitePath' | 'console' | 'siteIsLab' | 'validation'>;
 type Setter = (partial: Partial<State> | ((state: State) => Partial<State>)) => void;
 
 /** The slice's actions, bound to the store and the API client. */
@@ -71,6 +126,10 @@ export function consoleActions(
   newId: () => string,
 ): ConsoleActionsActions {
   const site = () => siteCallArgs(get());
+
+  const patchCreate = (patch: Partial<CreateVmState> | ((current: CreateVmState) => Partial<CreateVmState>)): void =>
+    set((state) => ({ createVm: { ...state.createVm, ...(typeof patch === 'function' ? patch(state.createVm) : patch) } }));
+  const patchRun = (patch: Partial<InstallState>): void => patchCreate((current) => ({ run: { ...current.run, ...patch } }));
 
   async function execute(request: ActionRequest): Promise<void> {
     const args = site();
@@ -152,6 +211,69 @@ export function consoleActions(
       } catch (error) {
         set((state) => ({ consoleChecks: { ...state.consoleChecks, running: false, error: errorInfoOf(error) } }));
       }
+    },
+
+    openCreateVm() {
+      patchCreate((current) => ({ open: true, allowLab: current.run.running ? current.allowLab : get().validation.allowLab }));
+    },
+
+    closeCreateVm() {
+      patchCreate({ open: false });
+    },
+
+    editCreateVm(patch) {
+      if (get().createVm.run.running) return;
+      const edited = (Object.keys(patch) as (keyof VmCreateForm)[]).flatMap((key) => FIELDS_OF[key]);
+      patchCreate((current) => ({
+        form: { ...current.form, ...patch },
+        shown: [...new Set([...current.shown, ...edited])],
+      }));
+    },
+
+    setCreateVmAllowLab(allow) {
+      if (!get().createVm.run.running) patchCreate({ allowLab: allow });
+    },
+
+    async submitCreateVm() {
+      const { createVm } = get();
+      if (createVm.run.running) return;
+      const checked = vmCreateRequestOf(createVm.form);
+      if (!checked.request) {
+        patchCreate({ shown: ALL_FIELDS });
+        return;
+      }
+      const request = checked.request;
+      const args = site();
+      if (!args) {
+        patchCreate({ vm: request.vm, run: { ...initialInstall, error: noSite } });
+        return;
+      }
+      const operationId = newId();
+      patchCreate({ vm: request.vm, run: { ...initialInstall, running: true, operationId, startedAt: Date.now() } });
+      const allowChecks = allowedChecks({ siteIsLab: get().siteIsLab, validation: { ...get().validation, allowLab: createVm.allowLab } });
+      try {
+        const result = await client.createVm({ ...args, operationId, request, allowChecks });
+        patchRun({ running: false, cancelling: false, finishedAt: Date.now(), result });
+      } catch (error) {
+        patchRun({ running: false, cancelling: false, finishedAt: Date.now(), error: errorInfoOf(error) });
+      }
+    },
+
+    async cancelCreateVm() {
+      const { run } = get().createVm;
+      if (!run.operationId || !run.running) return;
+      patchRun({ cancelling: true });
+      try {
+        await client.cancel({ operationId: run.operationId });
+      } catch (error) {
+        patchRun({ cancelling: false, error: errorInfoOf(error) });
+      }
+    },
+
+    handleConsoleEvent(event) {
+      const { run } = get().createVm;
+      if (run.operationId !== event.operationId || !run.running) return;
+      patchCreate({ run: event.type === 'apply' ? reduceInstall(run, event.event) : reduceProgress(run, event.message) });
     },
   };
 }

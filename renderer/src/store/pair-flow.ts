@@ -218,6 +218,11 @@ export function reduceInstall(state: InstallState, event: ApplyEvent): InstallSt
   }
 }
 
+/** The install's view after a progress message of its call (opening the pair, validating): a status line and a log line. */
+export function reduceProgress(state: InstallState, message: string): InstallState {
+  return { ...state, progress: message, log: [...state.log, `… ${message}`].slice(-LOG_LINES) };
+}
+
 function assertNever(value: never): never {
   throw new Error(`unexpected event ${JSON.stringify(value)}`);
 }
@@ -441,13 +446,7 @@ export function pairFlowActions(
             if (state.planning.operationId === event.operationId && state.planning.running)
               return { planning: { ...state.planning, progress: event.message } };
             if (state.install.operationId === event.operationId && state.install.running)
-              return {
-                install: {
-                  ...state.install,
-                  progress: event.message,
-                  log: [...state.install.log, `… ${event.message}`].slice(-LOG_LINES),
-                },
-              };
+              return { install: reduceProgress(state.install, event.message) };
             return {};
           });
           return;

@@ -381,12 +381,16 @@ export function createWizardStore(
             }));
             return;
           case 'apply':
+            get().handlePairEvent(event);
+            get().handleConsoleEvent(event);
+            return;
           case 'monitor':
             get().handlePairEvent(event);
             return;
           case 'progress':
             get().handlePairEvent(event);
             get().handleDraftProgress(event);
+            get().handleConsoleEvent(event);
             return;
           case 'log':
           case 'operationFinished':

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PairFacts } from '../../../provisioning/engine/types';
 import { decidePool, dom0MemoryMiB, libvirtDropInPath, libvirtUnit, parsePoolInfo, renderLibvirtDropIn } from '../../../provisioning/recipes/hypervisor';
+import { samplePair } from './sample-pair';
 import { decideVolumeGroup, parsePvs, renderDrbdGlobal, renderDrbdResource, renderDrbdTemplate } from '../../../provisioning/recipes/storage';
 
-const pair: PairFacts = {
-  pairName: 'p',
-  hostnames: { a: 'node-a', b: 'node-b' },
-  management: { a: { nic: 'eno1', address: '10.0.0.11' }, b: { nic: 'eno1', address: '10.0.0.12' } },
-  privateLink: { a: { nic: 'enp3s0', address: '10.99.0.1' }, b: { nic: 'enp3s0', address: '10.99.0.2' }, prefixLength: 30, mtu: 9000 },
-  business: [],
-  disks: { a: ['/dev/disk/by-id/nvme-X'], b: ['/dev/disk/by-id/nvme-Y'] },
-  storageAvailable: true,
-};
+const pair = samplePair();
 
 describe('storage.volume-group', () => {
   it('facts in → commands out: pvcreate and vgcreate on the planned disks only', () => {

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PairFacts } from '../../../provisioning/engine/types';
 import { renderDrbdResource } from '../../../provisioning/recipes/storage';
 import { haIds, renderColocation, renderDrbdClone, renderOrder, renderVmPrimitive } from '../../../provisioning/recipes/vm/cluster-xml';
 import { consoleLogPath, macFor, renderDomainXml } from '../../../provisioning/recipes/vm/domain-xml';
@@ -12,16 +11,9 @@ import { startProblem, vmCreateSteps } from '../../../provisioning/recipes/vm/st
 import { chooseMinor } from '../../../provisioning/recipes/vm-disk';
 import { parseCrmMonitor } from '../../../provisioning/monitor/parse/crm-mon';
 import { parseSizeMiB } from '../../../provisioning/util/size';
+import { samplePair } from './sample-pair';
 
-const pair: PairFacts = {
-  pairName: 'p',
-  hostnames: { a: 'node-a', b: 'node-b' },
-  management: { a: { nic: 'eno1', address: '10.0.0.11' }, b: { nic: 'eno1', address: '10.0.0.12' } },
-  privateLink: { a: { nic: 'enp3s0', address: '10.99.0.1' }, b: { nic: 'enp3s0', address: '10.99.0.2' }, prefixLength: 30, mtu: 9000 },
-  business: [{ bridge: 'br-biz', a: 'enp2s0', b: 'enp2s0' }],
-  disks: { a: ['/dev/vdb'], b: ['/dev/vdb'] },
-  storageAvailable: true,
-};
+const pair = samplePair({ business: [{ bridge: 'br-biz', a: 'enp2s0', b: 'enp2s0' }] });
 
 describe('vm create: the DRBD minor of a new disk', () => {
   const files = [renderDrbdResource('p', pair, 'lockstep', 'web1', 1), renderDrbdResource('p', pair, 'lockstep', 'db1', 2)].join('');

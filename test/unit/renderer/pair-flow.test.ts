@@ -13,6 +13,7 @@ import {
   validationPassed,
 } from '../../../renderer/src/store/pair-flow';
 import { createWizardStore } from '../../../renderer/src/store/wizard-store';
+import { applyEvent, runStarted } from './apply-fixtures';
 
 const finding = (id: string, severity: AreaFinding['severity'], node?: string): AreaFinding => ({
   id,
@@ -59,25 +60,14 @@ describe('Validate', () => {
 });
 
 describe('Install', () => {
-  const event = (partial: object, seq: number): ApplyEvent => ({ runId: 'r1', at: '2026-01-01T00:00:00Z', seq, ...partial }) as ApplyEvent;
+  const event = applyEvent;
 
   it('folds the engine’s events into per-server step lists and a log tail', () => {
     const events: ApplyEvent[] = [
-      event(
-        {
-          type: 'run-started',
-          pair: 'lab',
-          nodes: { a: '10.0.0.11', b: '10.0.0.12' },
-          steps: [
-            { id: 'packages', title: 'Packages', group: 'packages', scope: 'node' },
-            { id: 'cluster', title: 'Cluster', group: 'cluster', scope: 'pair' },
-          ],
-          notApplicable: [],
-          journal: '/j',
-          previousRun: null,
-        },
-        1,
-      ),
+      runStarted([
+        { id: 'packages', title: 'Packages', group: 'packages', scope: 'node' },
+        { id: 'cluster', title: 'Cluster', group: 'cluster', scope: 'pair' },
+      ]),
       event({ type: 'step-started', step: 'packages', target: 'a' }, 2),
       event({ type: 'step-log', step: 'packages', target: 'a', line: 'apt-get install corosync' }, 3),
       event({ type: 'step-finished', step: 'packages', target: 'a', outcome: 'noop', durationMs: 10, reason: 'installed' }, 4),
