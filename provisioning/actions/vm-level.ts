@@ -78,7 +78,7 @@ export function levelProblem(crm: CrmMonitor, vm: string, level: AvailabilityLev
   if (level === 'none') return resource ? `${resource.id} is still a cluster resource` : null;
   if (!resource) return `${resourceIdFor(vm)} is not in the cluster yet`;
   if (resource.failed) return `${resource.id} failed (read \`crm_mon -1 -f\`)`;
-  return resource.active ? null : `${resource.id} is not running yet`;
+  return resource.active && resource.role === 'Started' ? null : `${resource.id} is not running yet`;
 }
 
 /** The action for `lockstep vm level VM LEVEL` and the console's level buttons. */

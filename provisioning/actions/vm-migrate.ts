@@ -50,7 +50,7 @@ export function migrateProblem(crm: CrmMonitor, vm: string, target: string): str
   const resource = vmResource(crm, vm);
   if (!resource) return `${vm} is no longer a cluster resource`;
   if (resource.failed) return `${vm} failed (read \`crm_mon -1 -f\`)`;
-  if (!resource.active || resource.nodes.length === 0) return `${vm} is not running yet`;
+  if (!resource.active || resource.role !== 'Started' || resource.nodes.length === 0) return `${vm} is not running yet`;
   if (resource.nodes.length > 1 || resource.nodes[0] !== target) return `${vm} runs on ${resource.nodes.join(', ')}`;
   return null;
 }

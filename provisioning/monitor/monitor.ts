@@ -54,6 +54,8 @@ export class PairMonitor {
   private readonly config: PairConfig;
   private readonly webhook: Webhook | undefined;
   private previous: PairState | undefined;
+  /** How long each node's last answered poll took (`pollTimeoutMs`). */
+  private readonly lastPollMs: [number | null, number | null] = [null, null];
   /** Where each VM last ran, for the failover alert (see `deriveAlerts`). */
   private readonly lastPlaces = new Map<string, NodeKey>();
   private readonly history: MetricHistory;
@@ -170,7 +172,8 @@ export class PairMonitor {
       void this.ensureConnected(index);
       return unreachableSample(this.connectErrors[index]?.message ?? 'not connected');
     }
-    const sample = await pollNode(transport, { ...(this.options.signal && { signal: this.options.signal }), timeoutMs: 10_000 });
+    const sample = await pollNode(transport, { ...(this.options.signal && { signal: this.options.signal }), timeoutMs: pollTimeoutMs(this.lastPollMs[index]) });
+    if (sample.pollMs !== null) this.lastPollMs[index] = sample.pollMs;
     if (!sample.reachable) {
       this.connectErrors[index] = toErrorInfo(new Error(sample.unreachableReason ?? 'poll failed'));
       this.transports[index] = undefined;
@@ -264,4 +267,14 @@ export class PairMonitor {
       this.options.signal?.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/**
+ * How long a poll may take before its node counts as unreachable: 10 s, or three times
+ * what the node's last answered poll took when that is longer (a slow but alive server,
+ * e.g. an emulated one under load, is not a lost one), at most 30 s. A node that dies
+ * is found sooner by the connection's keepalive than by this timeout.
+ */
+export function pollTimeoutMs(lastPollMs: number | null): number {
+  return Math.min(30_000, Math.max(10_000, 3 * (lastPollMs ?? 0)));
 }

@@ -21,8 +21,9 @@ import { BOOT_LINE, TICK_LINE, buildTinyGuest, lastMatch } from './tiny-guest/bu
  * the server running it (no clean shutdown) and measures how long until the VM runs on
  * the survivor, checks that the guest resumes at a tick at least as high as the last one
  * it printed and that 16 MiB the test wrote before the kill read back intact, watches
- * the console (`lockstep status --watch --json`) raise node-lost and failover, then
- * brings the server back and waits for the resync and Protected. DRBD states come from
+ * the console (`lockstep status --watch --json`) raise node-lost and failover and show the
+ * disk's states as they change, then brings the server back, waits for the resync and
+ * Protected, and moves the VM back with `lockstep vm migrate`. DRBD states come from
  * the servers' own `/proc/drbd`.
  *
  * The lab's VMs run under TCG: the private link's round trip (~6 ms) fails
@@ -174,8 +175,23 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       for (const node of info.nodes) console.info(`${node.hostname} after the return (DRBD in sync ${resyncSeconds.toFixed(1)} s after lab up):\n${(await ssh(node.address, 'cat /proc/drbd')).stdout}`);
       console.info(`console: ${protectedAgain.level} at +${((Date.parse(protectedAgain.at) - returned) / 1000).toFixed(1)} s; alerts since the return:\n${watcher.alertsAfter(returned).map((alert) => `  ${alert.kind}: ${alert.message}`).join('\n')}`);
       expect(watcher.alertAfter(returned, (alert) => alert.kind === 'node-back')).toBeDefined();
+      // The console showed the disk's states as they changed: replicated, then the survivor alone, then replicated again.
+      const storage = watcher.storageSince(killed - 60_000);
+      console.info(`console: ${VM}'s disk as the console showed it\n${storage.map((entry) => `  +${((entry.at - killed) / 1000).toFixed(1)} s ${entry.text}`).join('\n')}`);
+      expect(storage.some((entry) => entry.at < killed && entry.replicated)).toBe(true);
+      expect(storage.some((entry) => entry.at > killed && !entry.replicated)).toBe(true);
+      expect(storage.at(-1)?.replicated).toBe(true);
       // What the dead primary's disk was sent before the kill is what the survivor serves, and what the returned node now mirrors.
       expect((await ssh(survivor.address, `dd if=/dev/drbd${minor} bs=1M skip=32 count=16 iflag=direct status=none | sha256sum`)).stdout.split(' ')[0]).toBe(sum);
+
+      // The admin moves the VM back to the returned server through the console's action.
+      const lastTick = lastMatch(await consoleLog(survivor), TICK_LINE)![0]!;
+      const migrated = await runProcess(process.execPath, [join(REPO_ROOT, 'bin/lockstep.mjs'), 'vm', 'migrate', VM, primary.hostname, '-c', info.siteFile, '--known-hosts', info.knownHostsPath, '--yes'], { env, timeoutMs: 900_000 });
+      console.info(`vm migrate ${VM} ${primary.hostname} (exit ${migrated.code}, ${(migrated.elapsedMs / 1000).toFixed(0)} s): ${migrated.stdout}${migrated.stderr}`);
+      expect(migrated.code, migrated.stderr + migrated.stdout).toBe(0);
+      expect((await runningNode()).hostname).toBe(primary.hostname);
+      const third = await poll(async () => lastMatch(await consoleLog(primary), BOOT_LINE)?.[0] === 3 ? lastMatch(await consoleLog(primary), BOOT_LINE)! : undefined, 600_000);
+      expect(third[1]).toBeGreaterThanOrEqual(lastTick);
     } finally {
       watcher.stop();
     }
@@ -223,8 +239,21 @@ function watchStatus() {
     }
   });
   const alertsAfter = (since: number): Alert[] => alerts.filter((alert) => Date.parse(alert.at) >= since);
+  /** The VM disk's row as each state showed it, one entry per change. */
+  const storageSince = (since: number) => {
+    const rows: { at: number; text: string; replicated: boolean }[] = [];
+    for (const state of states) {
+      const disk = state.storage.find((entry) => entry.resource === VM);
+      if (!disk || Date.parse(state.at) < since) continue;
+      const text = `${disk.connection.a ?? '?'}/${disk.connection.b ?? '?'} roles ${disk.role.a ?? '?'}/${disk.role.b ?? '?'} disks ${disk.disk.a ?? '?'}/${disk.disk.b ?? '?'}${disk.syncPercent !== null ? ` sync ${disk.syncPercent}%` : ''}`;
+      const replicated = disk.connection.a === 'Connected' && disk.connection.b === 'Connected' && disk.disk.a === 'UpToDate' && disk.disk.b === 'UpToDate';
+      if (rows.at(-1)?.text !== text) rows.push({ at: Date.parse(state.at), text, replicated });
+    }
+    return rows;
+  };
   return {
     states: () => states,
+    storageSince,
     alertsAfter,
     alertAfter: (since: number, match: (alert: Alert) => boolean) => alertsAfter(since).find(match),
     stop: () => child.kill('SIGINT'),

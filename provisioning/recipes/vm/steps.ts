@@ -134,7 +134,8 @@ export function vmDefinitionStep(spec: VmCreateSpec): NodeStep {
     async verify(context) {
       const { xml } = await render(context);
       if ((await readFile(context, path)) !== xml) throw notVerified(context.label, `${path} is not as planned.`, 'Run vm create again.');
-      const check = await read(context, `command -v virt-xml-validate >/dev/null || exit 0; virt-xml-validate ${quote(path)} domain`);
+      // libvirt's own schema check where the node has it (virt-xml-validate needs xmllint, which servers often lack).
+      const check = await read(context, `command -v virt-xml-validate >/dev/null && command -v xmllint >/dev/null || exit 0; virt-xml-validate ${quote(path)} domain`);
       if (check.code !== 0) throw notVerified(context.label, `libvirt rejects ${path}: ${(check.stderr || check.stdout).trim()}`, 'Report this: the definition Lockstep wrote is not valid for this libvirt.');
     },
   };
@@ -195,7 +196,8 @@ export function startProblem(crm: CrmMonitor, vm: string): string | null {
   const resource = crm.resources.find((entry) => entry.id === ids.vm);
   if (!resource) return `${ids.vm} is not in the cluster`;
   if (resource.failed) return `${ids.vm} failed to start`;
-  if (!resource.active || resource.nodes.length === 0) return `${ids.vm} is not running yet`;
+  // Pacemaker marks a resource active while its start is still running (role Starting).
+  if (!resource.active || resource.role !== 'Started' || resource.nodes.length === 0) return `${ids.vm} is not running yet${resource.role ? ` (${resource.role})` : ''}`;
   return null;
 }
 

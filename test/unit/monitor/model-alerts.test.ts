@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PairState } from '../../../provisioning/api/monitor';
 import { deriveAlerts, stateChanged } from '../../../provisioning/monitor/alerts';
+import { pollTimeoutMs } from '../../../provisioning/monitor/monitor';
 import { unreachableSample, type NodeSample } from '../../../provisioning/monitor/collect';
 import { buildPairState, type PairConfig } from '../../../provisioning/monitor/model';
 import { parseProcDrbd84 } from '../../../provisioning/monitor/parse/drbd';
@@ -163,5 +164,14 @@ describe('alerts derived from successive states', () => {
     expect(moved[0]?.message).toMatch(/^VM web moved from .+ to .+\.$/);
     // Back where it last ran: no move to report.
     expect(deriveAlerts(nowhere, onA, places).map((a) => a.kind)).not.toContain('failover');
+  });
+});
+
+describe('poll timeout', () => {
+  it('10 s, or three times the last answered poll of a slow node, at most 30 s', () => {
+    expect(pollTimeoutMs(null)).toBe(10_000);
+    expect(pollTimeoutMs(400)).toBe(10_000);
+    expect(pollTimeoutMs(6_000)).toBe(18_000);
+    expect(pollTimeoutMs(25_000)).toBe(30_000);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,9 +85,12 @@ describe('vm create: the cluster configuration', () => {
     expect(steps[3]?.applicable({} as never, pair)).toBe(false);
     expect(steps.some((step) => step.applicable({} as never, { ...pair, storageAvailable: false }))).toBe(false);
   });
-  it('running: judged from crm_mon', () => {
+  it('running: judged from crm_mon (captured on the VM lab); a start still running is not running', () => {
     const none = parseCrmMonitor('<pacemaker-result><summary/><nodes/><resources/></pacemaker-result>');
     expect(startProblem(none, 'web1')).toBe('vm-web1 is not in the cluster');
+    const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', 'vm-lab', name), 'utf8');
+    expect(startProblem(parseCrmMonitor(fixture('crm_mon-vm-started.xml')), 'guest1')).toBeNull();
+    expect(startProblem(parseCrmMonitor(fixture('crm_mon-vm-starting.xml')), 'guest1')).toBe('vm-guest1 is not running yet (Starting)');
   });
 });
 
