@@ -61,6 +61,14 @@ lockstep apply -c "$site" "${allow[@]}" --yes
 step "Install again: a converged pair needs nothing"
 lockstep apply -c "$site" "${allow[@]}" --yes
 
+if [ "$kind" = vm ]; then
+  step "A protected VM: a tiny guest on a mirrored disk, run by the cluster (level ha)"
+  guest="$(mktemp -d)/tiny-guest.raw"
+  bash test/lab/tiny-guest/build.sh "$guest"
+  lockstep vm create demo1 -c "$site" --image "$guest" --disk-size 64M --memory 32M "${allow[@]}" --yes
+  echo "Its serial console: /var/log/lockstep/vms/demo1.console.log on the server that runs it."
+fi
+
 if lockstep status --help >/dev/null 2>&1; then
   step "The pair, as the console sees it"
   lockstep status -c "$site" || true

@@ -46,6 +46,8 @@ const ALLOW = ['net.latency-high'];
 const VM = 'guest1';
 const workDir = mkdtempSync(join(tmpdir(), 'lockstep-ha-guest-'));
 let minor = 0;
+/** The console (`lockstep status --watch --json`), watching from before the VM exists to the end. */
+let watcher: ReturnType<typeof watchStatus> | undefined;
 
 let info: VmLabInfo;
 let startedHere = false;
@@ -71,6 +73,7 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
   });
 
   afterAll(async () => {
+    watcher?.stop();
     if (startedHere) {
       const down = await runLockstep(['lab', 'down', '--kind', 'vm'], { env });
       expect(down.code, down.stderr).toBe(0);
@@ -109,6 +112,8 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
 
   it('vm create: a tiny guest on a mirrored disk, started by the cluster; a rerun changes nothing', async () => {
     const image = buildTinyGuest(workDir);
+    const watch = watchStatus();
+    watcher = watch;
     const created = await createVm(image);
     console.info(`vm create ${VM} (exit ${created.code}, ${(created.elapsedMs / 1000).toFixed(0)} s):\n${created.stdout}${created.stderr}`);
     expect(created.code, created.stderr + created.stdout).toBe(0);
@@ -125,6 +130,10 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       return (lastMatch(text, TICK_LINE)?.[0] ?? 0) >= 2 ? text : undefined;
     }, 600_000);
     expect(lastMatch(console1, BOOT_LINE)).toEqual([1, 0]);
+    // The console showed the new disk's first sync as it happened, with its progress.
+    const sync = watch.storageSince(0);
+    console.info(`console: ${VM}'s disk from its creation\n${sync.map((entry) => `  ${new Date(entry.at).toISOString().slice(11, 19)} ${entry.text}`).join('\n')}`);
+    expect(sync.some((entry) => /sync \d+(\.\d+)?%/.test(entry.text)), 'the console showed the first sync with its progress').toBe(true);
     const again = await createVm(image, ['--json']);
     expect(again.code, again.stderr).toBe(0);
     const finished = again.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as ApplyEvent).find((event) => event.type === 'run-finished');
@@ -134,9 +143,10 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
   it('failover: SIGKILL the QEMU of the server running the VM; the VM runs on the survivor with every acknowledged write; the server returns and resyncs to Protected', async () => {
     const primary = await runningNode();
     const survivor = info.nodes.find((node) => node !== primary)!;
-    const watcher = watchStatus();
+    const watch = watcher;
+    if (!watch) throw new Error('the console watch did not start (vm create failed)');
     try {
-      await poll(async () => (watcher.states().some((state) => protectedButUnfenced(state)) ? true : undefined), 300_000);
+      await poll(async () => (watch.states().some((state) => protectedButUnfenced(state)) ? true : undefined), 300_000);
       // 16 MiB from the test onto the VM's disk, beyond the guest's sectors (protocol C: on both disks when dd returns).
       const write = await ssh(primary.address, `head -c 16M /dev/urandom > /root/blob && dd if=/root/blob of=/dev/drbd${minor} bs=1M seek=32 oflag=direct conv=notrunc,fsync status=none && sha256sum < /root/blob`);
       expect(write.code, write.stderr).toBe(0);
@@ -153,16 +163,16 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       const runningSeconds = (Date.now() - killed) / 1000;
       const resumed = await poll(async () => lastMatch(await consoleLog(survivor), BOOT_LINE) ?? undefined, 600_000);
       const bootedSeconds = (Date.now() - killed) / 1000;
-      const after = await ssh(survivor.address, `cat /proc/drbd; crm_mon -1 -r | sed -n "/Node List/,$p"; tail -n 3 ${consoleLogPath(VM)}`);
+      const after = await ssh(survivor.address, `cat /proc/drbd; crm_mon -1 -r | sed -n '/Node List/,$p'; tail -n 3 ${consoleLogPath(VM)}`);
       console.info(`failover: ${VM} running on ${survivor.hostname} ${runningSeconds.toFixed(1)} s after the kill; the guest booted there and printed "boot ${resumed[0]} resumed at tick ${resumed[1]}" ${bootedSeconds.toFixed(1)} s after the kill\n${after.stdout}`);
       expect(resumed[0]).toBe(2);
       expect(resumed[1]).toBeGreaterThanOrEqual(acknowledged);
       expect(parseProcDrbd(after.stdout).get(minor)).toMatchObject({ role: 'Primary', disk: 'UpToDate' });
       expect(after.stdout).toMatch(new RegExp(`vm-${VM}\\s.*Started ${survivor.hostname}`));
       expect((await ssh(survivor.address, `dd if=/dev/drbd${minor} bs=1M skip=32 count=16 iflag=direct status=none | sha256sum`)).stdout.split(' ')[0]).toBe(sum);
-      console.info(`console alerts after the kill:\n${watcher.alertsAfter(killed).map((alert) => `  +${((Date.parse(alert.at) - killed) / 1000).toFixed(1)} s ${alert.kind}: ${alert.message}`).join('\n')}`);
-      expect(watcher.alertAfter(killed, (alert) => alert.kind === 'node-lost'), 'the console raised node-lost').toBeDefined();
-      expect(watcher.alertAfter(killed, (alert) => alert.kind === 'failover'), 'the console raised failover').toBeDefined();
+      console.info(`console alerts after the kill:\n${watch.alertsAfter(killed).map((alert) => `  +${((Date.parse(alert.at) - killed) / 1000).toFixed(1)} s ${alert.kind}: ${alert.message}`).join('\n')}`);
+      expect(watch.alertAfter(killed, (alert) => alert.kind === 'node-lost'), 'the console raised node-lost').toBeDefined();
+      expect(watch.alertAfter(killed, (alert) => alert.kind === 'failover'), 'the console raised failover').toBeDefined();
 
       // The killed server comes back on its own disks (`lab up` restarts only the stopped VM).
       const back = await runLockstep(['lab', 'up', '--kind', 'vm'], { env });
@@ -171,12 +181,12 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       const returned = Date.now();
       await poll(async () => ((await drbdStates()).every((device) => device?.cstate === 'Connected' && device.disk === 'UpToDate' && device.peerDisk === 'UpToDate') ? true : undefined), 600_000);
       const resyncSeconds = (Date.now() - returned) / 1000;
-      const protectedAgain = await poll(async () => watcher.states().find((state) => Date.parse(state.at) > returned && protectedButUnfenced(state)), 600_000);
+      const protectedAgain = await poll(async () => watch.states().find((state) => Date.parse(state.at) > returned && protectedButUnfenced(state)), 600_000);
       for (const node of info.nodes) console.info(`${node.hostname} after the return (DRBD in sync ${resyncSeconds.toFixed(1)} s after lab up):\n${(await ssh(node.address, 'cat /proc/drbd')).stdout}`);
-      console.info(`console: ${protectedAgain.level} (${protectedAgain.reasons.map((reason) => reason.code).join(', ')}) with ${VM} protected at +${((Date.parse(protectedAgain.at) - returned) / 1000).toFixed(1)} s after lab up; alerts since the return:\n${watcher.alertsAfter(returned).map((alert) => `  ${alert.kind}: ${alert.message}`).join('\n')}`);
-      expect(watcher.alertAfter(returned, (alert) => alert.kind === 'node-back')).toBeDefined();
+      console.info(`console: ${protectedAgain.level} (${protectedAgain.reasons.map((reason) => reason.code).join(', ')}) with ${VM} protected at +${((Date.parse(protectedAgain.at) - returned) / 1000).toFixed(1)} s after lab up; alerts since the return:\n${watch.alertsAfter(returned).map((alert) => `  ${alert.kind}: ${alert.message}`).join('\n')}`);
+      expect(watch.alertAfter(returned, (alert) => alert.kind === 'node-back')).toBeDefined();
       // The console showed the disk's states as they changed: replicated, then the survivor alone, then replicated again.
-      const storage = watcher.storageSince(killed - 60_000);
+      const storage = watch.storageSince(killed - 60_000);
       console.info(`console: ${VM}'s disk as the console showed it\n${storage.map((entry) => `  +${((entry.at - killed) / 1000).toFixed(1)} s ${entry.text}`).join('\n')}`);
       expect(storage.some((entry) => entry.at < killed && entry.replicated)).toBe(true);
       expect(storage.some((entry) => entry.at > killed && !entry.replicated)).toBe(true);
@@ -193,7 +203,8 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       const third = await poll(async () => lastMatch(await consoleLog(primary), BOOT_LINE)?.[0] === 3 ? lastMatch(await consoleLog(primary), BOOT_LINE)! : undefined, 600_000);
       expect(third[1]).toBeGreaterThanOrEqual(lastTick);
     } finally {
-      watcher.stop();
+      watch.stop();
+      watcher = undefined;
     }
   });
 });
