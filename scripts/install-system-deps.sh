@@ -13,6 +13,7 @@ packages=(
   chromium             # Playwright drives the real browser through the web bridge
   xvfb                 # a display for the Electron suite where a runtime exists
   sudo                 # transport tests prove sudo with a password on stdin
+  openipmi             # ipmi_sim: the simulated BMCs the IPMI fencing test fences through
 )
 
 # --vm adds what the VM lab needs (`npm run test:lab`, `lockstep lab up --kind vm`).

@@ -295,7 +295,7 @@ export const Catalogue = [
     id: 'fence.bmc-unreachable',
     area: 'safety',
     title: 'Fencing device',
-    rule: 'fail when a BMC is configured and does not answer IPMI with the given credentials',
+    rule: 'fail when a BMC does not answer `fence_ipmilan -o status` with the given user and password, asked from the other node (the one that fences through it); warn while it cannot be asked (no password given, or before the first apply installs the agent)',
     remedy: 'Check the BMC address, that IPMI over LAN is enabled, and the BMC user and password.',
   },
   {

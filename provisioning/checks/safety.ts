@@ -73,11 +73,14 @@ export const fenceBmcUnreachable: Check = {
           }),
         ];
       const result = context.bmc?.[key];
-      if (!result)
+      if (!result || result.reachable === null)
         return [
-          finding('fence.bmc-unreachable', 'warn', `BMC ${node.bmc.address} was not tested.`, {
-            node: label,
-          }),
+          finding(
+            'fence.bmc-unreachable',
+            'warn',
+            `BMC ${node.bmc.address} was not tested${result ? `: ${result.detail}` : ''}.`,
+            { node: label, subject: node.bmc.address },
+          ),
         ];
       return result.reachable
         ? [

@@ -36,8 +36,15 @@ export interface CheckContext {
   readonly witness?: WitnessState;
   /** The offline bundle on this computer (when packages come from one): is it built? */
   readonly bundle?: { readonly ready: boolean; readonly detail: string };
-  /** Per node: whether the BMC answered (when fencing is ipmi). */
-  readonly bmc?: Partial<Record<NodeKey, { readonly reachable: boolean; readonly detail: string }>>;
+  /** Per node: whether its BMC answered (when fencing is ipmi). */
+  readonly bmc?: Partial<Record<NodeKey, BmcState>>;
+}
+
+/** What validation learned about one BMC. */
+export interface BmcState {
+  /** It answered with the site's user and password; false: it did not; null: it could not be tested (why in `detail`). */
+  readonly reachable: boolean | null;
+  readonly detail: string;
 }
 
 /** How a node's TCP connection to the witness's qnetd port (5403) went. */

@@ -1,10 +1,10 @@
 import type { Secrets } from '../api/endpoint';
 import { LockstepError } from '../api/errors';
-import type { ResolvedSite } from '../api/site';
+import { defaultBmcPasswordEnv, type NodeKey, type ResolvedSite } from '../api/site';
 import { loadSiteFile } from '../site/load';
 import { defaultKnownHostsPath } from '../util/paths';
 import type { GlobalOptions } from './context';
-import { isInteractive, sshPassword, sudoPassword } from './prompt';
+import { isInteractive, passwordFrom, sshPassword, sudoPassword } from './prompt';
 
 /**
  * What every site-file command (validate, plan, apply, status) starts from: the
@@ -37,6 +37,8 @@ export async function openSiteSession(options: GlobalOptions): Promise<SiteSessi
     ? await sshPassword(site.ssh.user, host, { ask })
     : await sshPassword(site.ssh.user, host, { ask: false });
   const sudo = site.ssh.user === 'root' ? undefined : await sudoPassword(site.ssh.user, host, { ask });
+  // Never asked here (status needs none): validate tests the BMCs whose passwords are exported.
+  const bmc = await bmcPasswords(site, { ask: false });
   return {
     site,
     sitePath: loaded.path,
@@ -44,6 +46,30 @@ export async function openSiteSession(options: GlobalOptions): Promise<SiteSessi
     secrets: {
       ...(password !== undefined && { password }),
       ...(sudo !== undefined && { sudoPassword: sudo }),
+      ...((bmc.a !== undefined || bmc.b !== undefined) && { bmcPasswords: bmc }),
     },
   };
+}
+
+/**
+ * The BMC passwords of the site's nodes: from the environment variable each `bmc`
+ * names, or for `password: prompt` from LOCKSTEP_BMC_A_PASSWORD / _B_, else asked on a
+ * terminal when `ask`.
+ */
+export async function bmcPasswords(
+  site: ResolvedSite,
+  options: { readonly ask: boolean; readonly env?: NodeJS.ProcessEnv },
+): Promise<{ a?: string; b?: string }> {
+  const env = options.env ?? process.env;
+  const [a, b] = await Promise.all(
+    site.nodes.map(async (node, index) => {
+      const source = node.bmc?.password;
+      if (!source) return undefined;
+      const key: NodeKey = index === 0 ? 'a' : 'b';
+      return source === 'prompt'
+        ? passwordFrom(defaultBmcPasswordEnv(key), `BMC password of node ${key}: `, { ask: options.ask, env })
+        : env[source.env];
+    }),
+  );
+  return { ...(a !== undefined && { a }), ...(b !== undefined && { b }) };
 }

@@ -32,9 +32,11 @@ export interface PairSessionOptions {
 export async function openPairSession(site: ResolvedSite, options: PairSessionOptions): Promise<PairSession> {
   const { knownHostsPath, secrets } = options;
   const bmcPasswords = options.bmcPasswords ?? [undefined, undefined];
+  const [bmcA, bmcB] = bmcPasswords;
   const pair = await openSession(site, {
     knownHostsPath,
-    secrets,
+    // Validation tests each BMC with its password (fence.bmc-unreachable).
+    secrets: { ...secrets, bmcPasswords: { ...(bmcA && { a: bmcA }), ...(bmcB && { b: bmcB }) } },
     extraSecrets: bmcPasswords.filter((secret): secret is string => !!secret),
     signal: options.signal,
     allowChecks: options.allowChecks ?? [],

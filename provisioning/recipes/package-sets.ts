@@ -34,6 +34,13 @@ export const XEN_PACKAGES: readonly PackageChoice[] = ['xen-system-amd64', 'xen-
 /** Trixie splits fence-agents per agent; bookworm ships them all in one package. */
 export const IPMI_FENCE_PACKAGE: PackageChoice = ['fence-agents-ipmilan', 'fence-agents'];
 
+/**
+ * What IPMI fencing runs: the agent, and ipmitool, which fence_ipmilan executes for
+ * every action but bookworm's fence-agents does not depend on (without it the agent
+ * fails "Ipmitool not found" and the stonith devices never start).
+ */
+export const IPMI_FENCE_PACKAGES: readonly PackageChoice[] = [IPMI_FENCE_PACKAGE, 'ipmitool'];
+
 export const QDEVICE_PACKAGE = 'corosync-qdevice';
 export const QNETD_PACKAGE = 'corosync-qnetd';
 
@@ -43,13 +50,13 @@ export function nodePackages(site: Pick<ResolvedSite, 'hypervisor' | 'quorum' | 
     ...(site.hypervisor === 'kvm' ? KVM_PACKAGES : XEN_PACKAGES),
     ...CLUSTER_PACKAGES,
     ...(site.quorum === 'two_node' ? [] : [QDEVICE_PACKAGE]),
-    ...(site.fencing.mode === 'ipmi' ? [IPMI_FENCE_PACKAGE] : []),
+    ...(site.fencing.mode === 'ipmi' ? IPMI_FENCE_PACKAGES : []),
   ];
 }
 
 /** Everything any site may need (the offline bundle carries all of it, witness included). */
 export function allPackages(): PackageChoice[] {
-  return [...KVM_PACKAGES, ...XEN_PACKAGES, ...CLUSTER_PACKAGES, QDEVICE_PACKAGE, QNETD_PACKAGE, IPMI_FENCE_PACKAGE];
+  return [...KVM_PACKAGES, ...XEN_PACKAGES, ...CLUSTER_PACKAGES, QDEVICE_PACKAGE, QNETD_PACKAGE, ...IPMI_FENCE_PACKAGES];
 }
 
 /** The first alternative the given set of known package names contains (else the first one). */

@@ -16,6 +16,7 @@ import { connect } from '../ssh/connect';
 import type { Transport } from '../ssh/types';
 import { QNETD_PORT } from '../recipes/cluster/witness';
 import { command, quote } from '../util/shell';
+import { probeBmcs } from './bmc-probe';
 import { measureClockOffsetMs } from './clock';
 
 /**
@@ -98,8 +99,20 @@ export async function gather(site: ResolvedSite, options: GatherOptions): Promis
       ? undefined
       : await checkWitness(site, site.quorum.witness, [transportA, transportB], options);
   const bundle = site.packages.source === 'bundle' ? bundleState(site.packages.bundle) : undefined;
+  if (site.fencing.mode === 'ipmi') progress('asking each BMC for its power state, from the other server');
+  const bmc =
+    site.fencing.mode === 'ipmi'
+      ? await probeBmcs(site, [transportA, transportB], options.secrets?.bmcPasswords, options.signal)
+      : undefined;
   return {
-    context: { site, nodes, ...(wire && { wire }), ...(witness && { witness }), ...(bundle && { bundle }) },
+    context: {
+      site,
+      nodes,
+      ...(wire && { wire }),
+      ...(witness && { witness }),
+      ...(bundle && { bundle }),
+      ...(bmc && { bmc }),
+    },
     transports: [transportA, transportB],
   };
 }

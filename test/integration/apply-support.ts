@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { expect } from 'vitest';
 import type { ApplyEvent } from '../../provisioning/api/apply-events';
 import { labExec } from '../../provisioning/lab';
 import { REPO_ROOT, runLockstep, type LabInfo, type ProcessResult } from '../helpers/lab';
@@ -54,6 +55,39 @@ export function applyHarness(lab: LabInfo): ApplyHarness {
   };
 }
 
+/**
+ * The harness with a variant of its site file (a witness, BMCs…): `edit` turns the
+ * parsed document into the variant, written next to the original as `name`; `env`
+ * adds what the variant needs (e.g. the BMC passwords it names).
+ */
+export function withSite(
+  harness: ApplyHarness,
+  name: string,
+  edit: (document: Record<string, unknown>) => Record<string, unknown>,
+  env: NodeJS.ProcessEnv = {},
+): ApplyHarness {
+  const site = join(harness.site, '..', name);
+  writeFileSync(site, stringify(edit(parse(readFileSync(harness.site, 'utf8')) as Record<string, unknown>)));
+  return {
+    ...harness,
+    site,
+    env: { ...harness.env, ...env },
+    args: (command, ...extra) =>
+      harness.args(command, ...extra).map((word) => (word === harness.site ? site : word)),
+  };
+}
+
+/** Reads until `done` holds or `timeoutMs` passes, every 2 s; returns the last value read (the lab's services take seconds to settle). */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    value = await read();
+  }
+  return value;
+}
+
 export function parseEvents(stdout: string): ApplyEvent[] {
   return stdout
     .split('\n')
@@ -83,6 +117,18 @@ export function lastEvent(stdout: string): ApplyEvent | undefined {
 /** `lockstep apply --yes --json` to the end. */
 export function applyOnce(harness: ApplyHarness): Promise<ProcessResult> {
   return runLockstep(harness.args('apply', '--yes', '--json'), { env: harness.env });
+}
+
+/** Applies once more and asserts it succeeded with nothing to change (Molecule's idempotence rule); returns its events. */
+export async function applyChangesNothing(harness: ApplyHarness): Promise<ApplyEvent[]> {
+  const result = await applyOnce(harness);
+  expect(result.code, result.stderr).toBe(0);
+  expect(lastEvent(result.stdout)).toMatchObject({
+    type: 'run-finished',
+    ok: true,
+    counts: { changed: 0, failed: 0 },
+  });
+  return parseEvents(result.stdout);
 }
 
 /** Steps that finished on every target they run on, in order. */

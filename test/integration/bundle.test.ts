@@ -29,6 +29,7 @@ describe.skipIf(!debian)('lockstep bundle build', () => {
       'libvirt-daemon-system_',
       'drbd-utils_',
       'fence-agents_',
+      'ipmitool_',
       'corosync-qdevice_',
     ]) {
       expect(

@@ -73,7 +73,7 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
   });
 
   afterAll(async () => {
-    watcher?.stop();
+    await watcher?.stop();
     if (startedHere) {
       const down = await runLockstep(['lab', 'down', '--kind', 'vm'], { env });
       expect(down.code, down.stderr).toBe(0);
@@ -203,7 +203,7 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       const third = await poll(async () => lastMatch(await consoleLog(primary), BOOT_LINE)?.[0] === 3 ? lastMatch(await consoleLog(primary), BOOT_LINE)! : undefined, 600_000);
       expect(third[1]).toBeGreaterThanOrEqual(lastTick);
     } finally {
-      watch.stop();
+      await watch.stop();
       watcher = undefined;
     }
   });
@@ -277,7 +277,18 @@ function watchStatus() {
     storageSince,
     alertsAfter,
     alertAfter: (since: number, match: (alert: Alert) => boolean) => alertsAfter(since).find(match),
-    stop: () => child.kill('SIGINT'),
+    /** Ctrl-C as a user would; a watch still alive 15 s later is killed (and said so), so that it never outlives the test. */
+    stop: async (): Promise<void> => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => {
+        console.warn('lockstep status --watch did not end within 15 s of SIGINT: killed');
+        child.kill('SIGKILL');
+      }, 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }
 

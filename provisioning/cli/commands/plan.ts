@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ExitCode, LockstepError } from '../../api/errors';
 import type { Secrets } from '../../api/endpoint';
-import type { NodeKey } from '../../api/site';
 import { unfinishedRun, runsDir } from '../../engine/journal';
 import { openPairSession as openEnginePairSession, type PairSession } from '../../engine/pair-session';
 import { makePlan } from '../../engine/plan';
@@ -11,7 +10,8 @@ import { defaultKnownHostsPath } from '../../util/paths';
 import { action, type ActionContext } from '../action';
 import { printJson, printNote } from '../output';
 import { formatPlan } from '../progress/format';
-import { isInteractive, passwordFrom, sshPassword, sudoPassword } from '../prompt';
+import { isInteractive, sshPassword, sudoPassword } from '../prompt';
+import { bmcPasswords } from '../site-session';
 
 /**
  * `lockstep plan -c site.yaml`: step 9 of the flow. Connects, validates, and asks every
@@ -87,20 +87,11 @@ export async function openPairSession(context: ActionContext, allowChecks: strin
   const password = site.ssh.identityFile ? await sshPassword(site.ssh.user, hosts, { ask: false }) : await sshPassword(site.ssh.user, hosts, { ask });
   const sudo = site.ssh.user === 'root' ? undefined : await sudoPassword(site.ssh.user, hosts, { ask });
   const secrets: Secrets = { ...(password && { password }), ...(sudo && { sudoPassword: sudo }) };
-  const bmcPasswords = await Promise.all(
-    site.nodes.map(async (node, index) => {
-      const source = node.bmc?.password;
-      if (!source) return undefined;
-      const key: NodeKey = index === 0 ? 'a' : 'b';
-      return source === 'prompt'
-        ? passwordFrom(`LOCKSTEP_BMC_${key.toUpperCase()}_PASSWORD`, `BMC password of node ${key}: `, { ask })
-        : process.env[source.env];
-    }),
-  );
+  const bmc = await bmcPasswords(site, { ask });
   const opened = await openEnginePairSession(site, {
     knownHostsPath: options.knownHosts ?? defaultKnownHostsPath(),
     secrets,
-    bmcPasswords: [bmcPasswords[0], bmcPasswords[1]],
+    bmcPasswords: [bmc.a, bmc.b],
     signal,
     allowChecks: (allowChecks ?? '').split(',').map((id) => id.trim()).filter(Boolean),
     ...(!options.json && { progress: (message: string) => printNote(`… ${message}`) }),

@@ -9,7 +9,9 @@ import { clusterReadyNow, waitForCluster } from './pacemaker';
 /**
  * IPMI fencing: one `fence_ipmilan` stonith resource per node, kept off the node it
  * fences. The CIB fragment (password included) is written with `cibadmin --xml-pipe`,
- * so the password travels on stdin, never on a command line.
+ * so the password travels on stdin, never on a command line. When the site goes back
+ * to `fencing: none`, the same step removes the devices it made: left behind, they
+ * would keep the BMC passwords in the CIB and keep polling BMCs the site no longer names.
  */
 
 export interface FenceDevice {
@@ -117,6 +119,35 @@ export function decideFencing(
   return { kind: 'change', changes };
 }
 
+/** The commands that take one Lockstep fence device out of the CIB: its constraint first, then the primitive. */
+export function fenceRemovalCommands(node: NodeKey, state: FenceState): string[] {
+  const id = fenceId(node);
+  return [
+    ...(state.constraint
+      ? [command('cibadmin', '--delete', '--scope', 'constraints', '--xml-text', `<rsc_location id="${id}-avoid"/>`)]
+      : []),
+    ...(state.params !== null
+      ? [command('cibadmin', '--delete', '--scope', 'resources', '--xml-text', `<primitive id="${id}"/>`)]
+      : []),
+  ];
+}
+
+/** With `fencing: none` (pure): remove the devices an earlier `ipmi` apply left, or nothing to do. */
+export function decideFenceRemoval(states: ReadonlyMap<NodeKey, FenceState>): Decision {
+  const changes: Change[] = [];
+  for (const node of ['a', 'b'] as const) {
+    const state = states.get(node);
+    const commands = state ? fenceRemovalCommands(node, state) : [];
+    if (commands.length > 0)
+      changes.push({
+        summary: `remove the fence device ${fenceId(node)} (the site has fencing: none)`,
+        commands,
+      });
+  }
+  if (changes.length === 0) return { kind: 'noop', reason: 'no Lockstep fence devices (the site has fencing: none)' };
+  return { kind: 'change', changes };
+}
+
 async function readStates(context: PairStepContext): Promise<Map<NodeKey, FenceState>> {
   const [a] = context.nodes;
   const states = new Map<NodeKey, FenceState>();
@@ -143,16 +174,21 @@ async function passwords(options: RecipeOptions): Promise<Map<NodeKey, string>> 
   ]);
 }
 
-/** `fencing.ipmi` (pair). */
+/** `fencing.ipmi` (pair): the devices with `fencing: ipmi`, their removal with `fencing: none`. */
 export function fencingStep(options: RecipeOptions): PairStep {
+  const ipmi = (context: PairStepContext): boolean => context.site.fencing.mode === 'ipmi';
   return {
     id: 'fencing.ipmi',
     title: 'IPMI fencing devices',
     group: 'fencing',
     scope: 'pair',
-    applicable: (site) => site.fencing.mode === 'ipmi',
+    applicable: () => true,
     async inspect(context) {
       const ready = await clusterReadyNow(context.nodes[0]);
+      if (!ipmi(context))
+        return ready
+          ? decideFenceRemoval(await readStates(context))
+          : { kind: 'noop', reason: 'no cluster running yet, so no fence devices (the site has fencing: none)' };
       return decideFencing(
         fenceDevices(context),
         ready ? await readStates(context) : new Map(),
@@ -162,8 +198,12 @@ export function fencingStep(options: RecipeOptions): PairStep {
     async apply(context) {
       const [a] = context.nodes;
       await waitForCluster(a);
-      const secrets = await passwords(options);
       const states = await readStates(context);
+      if (!ipmi(context)) {
+        for (const [node, state] of states) for (const line of fenceRemovalCommands(node, state)) await run(a, line);
+        return;
+      }
+      const secrets = await passwords(options);
       for (const device of fenceDevices(context)) {
         await run(
           a,
@@ -182,15 +222,15 @@ export function fencingStep(options: RecipeOptions): PairStep {
       }
     },
     async verify(context) {
-      const decision = decideFencing(
-        fenceDevices(context),
-        await readStates(context),
-        await passwords(options),
-      );
+      const decision = ipmi(context)
+        ? decideFencing(fenceDevices(context), await readStates(context), await passwords(options))
+        : (await clusterReadyNow(context.nodes[0]))
+          ? decideFenceRemoval(await readStates(context))
+          : ({ kind: 'noop', reason: '' } as const);
       if (decision.kind === 'change')
         throw notVerified(
           context.nodes[0].label,
-          `fencing is not configured: ${decision.changes.map((change) => change.summary).join('; ')}.`,
+          `fencing is not as planned: ${decision.changes.map((change) => change.summary).join('; ')}.`,
           'Run apply again; `crm_mon -1` shows the devices.',
         );
     },

@@ -174,6 +174,24 @@ describe('fence.bmc-unreachable', () => {
     });
   });
 
+  it('warns with the reason when a BMC could not be tested yet', () => {
+    const context = labContext({
+      site: ipmiSite(),
+      bmc: {
+        a: { reachable: null, detail: 'fence_ipmilan is not installed on 10.211.0.12 yet (apply installs it)' },
+        b: { reachable: true, detail: 'fence_ipmilan on 10.211.0.11 logged in as ADMIN (lanplus) and read the power state: on' },
+      },
+    });
+    const [a, b] = run(fenceBmcUnreachable, context);
+    expectFinding(a, {
+      id: 'fence.bmc-unreachable',
+      severity: 'warn',
+      node: LAB.a,
+      words: ['BMC 10.211.1.11 was not tested: fence_ipmilan is not installed on 10.211.0.12 yet'],
+    });
+    expect(b).toMatchObject({ severity: 'pass' });
+  });
+
   it('never sees ipmi without a BMC on both nodes: the site file refuses it first', () => {
     // The check's "no BMC is given for this server" fail is a safeguard a valid site cannot reach.
     expect(() => ipmiSite(true)).toThrow('`fencing.mode: ipmi` needs a BMC on both nodes');

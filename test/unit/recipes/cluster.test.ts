@@ -5,7 +5,7 @@ import type { ResolvedSite } from '../../../provisioning/api/site';
 import type { PairFacts } from '../../../provisioning/engine/types';
 import { decideAuthkey, parseAuthkeyState } from '../../../provisioning/recipes/cluster/authkey';
 import { decideCorosyncConf, renderCorosyncConf } from '../../../provisioning/recipes/cluster/corosync-conf';
-import { decideFencing, fenceDevices, renderFencePrimitive } from '../../../provisioning/recipes/cluster/fencing';
+import { decideFenceRemoval, decideFencing, fenceDevices, renderFencePrimitive } from '../../../provisioning/recipes/cluster/fencing';
 import { decideProperties, wantedProperties } from '../../../provisioning/recipes/cluster/pacemaker';
 import { decideServices, parseServices } from '../../../provisioning/recipes/cluster/services';
 import { parseCrmMon, parseNvpairs, parseQuorumTool } from '../../../provisioning/recipes/parse/cluster';
@@ -134,5 +134,36 @@ describe('fencing', () => {
     const states = new Map(devices.map((device) => [device.node, { params: parseNvpairs(renderFencePrimitive(device, secret)), constraint: true }] as const));
     expect(decideFencing(devices, states, new Map([['a', secret], ['b', secret]])).kind).toBe('noop');
     expect(decideFencing(devices, states, new Map([['a', 'other'], ['b', secret]])).kind).toBe('change');
+  });
+  it('fencing: none removes the devices an ipmi apply left, constraint before primitive, never showing the password', () => {
+    const left = new Map(devices.map((device) => [device.node, { params: parseNvpairs(renderFencePrimitive(device, secret)), constraint: true }] as const));
+    const decision = decideFenceRemoval(left);
+    expect(decision.kind === 'change' && decision.changes.map((change) => [change.summary, change.commands])).toEqual([
+      [
+        'remove the fence device lockstep-fence-a (the site has fencing: none)',
+        [
+          `cibadmin --delete --scope constraints --xml-text '<rsc_location id="lockstep-fence-a-avoid"/>'`,
+          `cibadmin --delete --scope resources --xml-text '<primitive id="lockstep-fence-a"/>'`,
+        ],
+      ],
+      [
+        'remove the fence device lockstep-fence-b (the site has fencing: none)',
+        [
+          `cibadmin --delete --scope constraints --xml-text '<rsc_location id="lockstep-fence-b-avoid"/>'`,
+          `cibadmin --delete --scope resources --xml-text '<primitive id="lockstep-fence-b"/>'`,
+        ],
+      ],
+    ]);
+    expect(JSON.stringify(decision)).not.toContain('s3cr');
+    // Half-removed (a constraint without its primitive): only what is left goes.
+    const half = decideFenceRemoval(new Map([['a', { params: null, constraint: true }], ['b', { params: null, constraint: false }]]));
+    expect(half.kind === 'change' && half.changes.flatMap((change) => change.commands)).toEqual([
+      `cibadmin --delete --scope constraints --xml-text '<rsc_location id="lockstep-fence-a-avoid"/>'`,
+    ]);
+  });
+  it('fencing: none is a no-op when the CIB holds no Lockstep fence device', () => {
+    const none = new Map([['a', { params: null, constraint: false }], ['b', { params: null, constraint: false }]] as const);
+    expect(decideFenceRemoval(none)).toEqual({ kind: 'noop', reason: 'no Lockstep fence devices (the site has fencing: none)' });
+    expect(decideFenceRemoval(new Map()).kind).toBe('noop');
   });
 });

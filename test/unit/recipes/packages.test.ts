@@ -36,10 +36,10 @@ describe('packages.install', () => {
       'DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -- qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients corosync pacemaker pacemaker-cli-utils resource-agents psmisc lvm2 drbd-utils chrony ifupdown bridge-utils',
     ]);
   });
-  it('picks fence-agents on bookworm, where fence-agents-ipmilan does not exist', () => {
+  it('picks fence-agents on bookworm, where fence-agents-ipmilan does not exist, and ipmitool, which it does not pull in', () => {
     const known = new Set([...parseAptPolicy(fixture('apt-policy-host.txt'))].filter(([, e]) => e.candidate).map(([name]) => name));
     const decision = decideInstall({ wanted: nodePackages({ ...kvm, fencing: { mode: 'ipmi', acknowledgeNoFencing: false } }), dpkg: new Map(), aptKnown: known, source: 'bundle' });
-    expect(decision.kind === 'change' && decision.changes[0]?.commands.join(' ')).toMatch(/-o Dir::Etc::SourceList=\/etc\/apt\/sources.list.d\/lockstep-bundle.list .* fence-agents$/);
+    expect(decision.kind === 'change' && decision.changes[0]?.commands.join(' ')).toMatch(/-o Dir::Etc::SourceList=\/etc\/apt\/sources.list.d\/lockstep-bundle.list .* fence-agents ipmitool$/);
   });
   it('no-op when the lab shows every package installed', () => {
     const decision = decideInstall({ wanted: nodePackages(kvm), dpkg: parseDpkgQuery(fixture('lab/dpkg-query-stack.txt')), aptKnown: new Set(), source: 'bundle' });
