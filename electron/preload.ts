@@ -40,6 +40,7 @@ const bridge: LockstepBridge = {
   runAction: call('runAction'),
   createVm: call('createVm'),
   ackAlert: call('ackAlert'),
+  testBmc: call('testBmc'),
   onEvent(listener) {
     listeners.add(listener);
     // Main queues events until the first subscriber says it is ready.

@@ -285,6 +285,25 @@ export const WatchResultSchema = z.object({
 });
 export type WatchResult = z.infer<typeof WatchResultSchema>;
 
+/** What "Test BMC of …" learned: it answered (true), it did not (false), or it could not be asked (null). */
+export const BmcTestResultSchema = z.object({
+  reachable: z.boolean().nullable(),
+  detail: z.string(),
+  /** The server that asked: the other node, the one that would fence through this BMC. */
+  from: z.string(),
+});
+export type BmcTestResult = z.infer<typeof BmcTestResultSchema>;
+
+/** A line of the fence agent's stdin: a line break would start another option. */
+const oneLine = (text: string): boolean => !/[\r\n]/.test(text);
+
+/** A site-file field checked with the site format's own rules (the message names what is expected). */
+const siteFieldValue = <T extends z.ZodTypeAny>(schema: T, field: string) =>
+  schema.superRefine((value, context) => {
+    const check = checkSiteField(field, value);
+    if (!check.valid) context.addIssue({ code: 'custom', message: (check.message ?? 'Invalid value.').replace(`${field}: `, '') });
+  });
+
 /** The arguments every site-file call shares. */
 const siteCall = {
   sitePath: SitePathSchema,
@@ -427,6 +446,32 @@ export const calls = {
       .object({ ...siteCall, operationId: OperationIdSchema, request: VmCreateRequestSchema, allowChecks: CheckIdsSchema.optional() })
       .strict(),
     result: ApplyResultSchema,
+  },
+  /**
+   * Options' "Test BMC of …": asks one BMC for its power state with `fence_ipmilan -o
+   * status` on the other node of the pair (the one that would fence through it); the
+   * password goes to the agent's stdin only and is never logged or returned.
+   */
+  testBmc: {
+    args: z
+      .object({
+        nodes: z.array(EndpointSchema).length(2),
+        login: LoginSchema.strict(),
+        secrets: SecretsSchema.optional(),
+        /** Whose BMC: node a's is asked from b, b's from a. */
+        node: z.enum(['a', 'b']),
+        bmc: z
+          .object({
+            address: siteFieldValue(z.string().trim().min(1).max(255), 'nodes[0].bmc.address'),
+            port: z.number().int().min(1).max(65535).optional(),
+            user: siteFieldValue(z.string().min(1).max(64), 'nodes[0].bmc.user').refine(oneLine, 'Expected one line.'),
+          })
+          .strict(),
+        password: z.string().min(1, 'Give the BMC password.').max(1024).refine(oneLine, 'A BMC password cannot contain a line break.'),
+        operationId: OperationIdSchema.optional(),
+      })
+      .strict(),
+    result: BmcTestResultSchema,
   },
   /** Marks an alert of the site's pair acknowledged, in its event log on disk. */
   ackAlert: {

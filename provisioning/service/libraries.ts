@@ -29,6 +29,8 @@ import { KnownHostsStore } from '../ssh/known-hosts';
 import { connect } from '../ssh/connect';
 import type { ConnectTarget } from '../ssh/types';
 import { probeHost } from '../facts/probe';
+import type { BmcState } from '../checks/types';
+import { probeBmc } from '../validation/bmc-probe';
 import { loadSiteFile } from '../site/load';
 import type { ResolvedSite } from '../api/site';
 import { assertLabSupported, labDown, labStatus, labUp, type LabStatus, type ProgressReporter } from '../lab';
@@ -99,6 +101,16 @@ export interface EngineLibraries {
   ): Promise<{ state: PairState; recentAlerts: Alert[]; history: PairHistory; running: Promise<void> }>;
   /** Runs a console action on the site's pair through the engine (or only inspects it, `dryRun`). */
   runAction(sitePath: string, request: ActionRequest, options: PairCallOptions & { dryRun: boolean }): Promise<ActionResult>;
+  /**
+   * Options' "Test BMC of …": connects to `from` (the node that would fence through this
+   * BMC) only, asks the BMC for its power state with fence_ipmilan, disconnects.
+   */
+  testBmc(options: {
+    readonly from: ConnectTarget;
+    readonly bmc: { readonly address: string; readonly port: number; readonly user: string };
+    readonly password: string;
+    readonly signal: AbortSignal;
+  }): Promise<BmcState>;
   /** Marks an alert of the site's pair acknowledged in its event log. */
   ackAlert(sitePath: string, alertId: string): Promise<{ alert: Alert; alreadyAcknowledged: boolean }>;
 }
@@ -240,6 +252,14 @@ export const realLibraries: EngineLibraries = {
       dryRun: options.dryRun,
       ...(options.progress && { onLog: options.progress }),
     });
+  },
+  async testBmc({ from, bmc, password, signal }) {
+    const transport = await connect(from, { label: from.endpoint.host, signal });
+    try {
+      return await probeBmc(transport, bmc, password, from.endpoint.host, signal);
+    } finally {
+      await transport.close();
+    }
   },
   async ackAlert(sitePath, alertId) {
     const { site } = loadSiteFile(sitePath);

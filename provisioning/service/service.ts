@@ -13,6 +13,7 @@ import {
 } from '../api/contract';
 import type { Endpoint, Secrets } from '../api/endpoint';
 import { LockstepError, toErrorInfo } from '../api/errors';
+import { SITE_DEFAULTS } from '../api/site';
 import type { LockstepEvent } from '../api/events';
 import type { DiscoveryRow as ScanRow } from '../discovery/scan';
 import type { ApplyResult } from '../engine/apply';
@@ -419,6 +420,24 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
       ),
 
     ackAlert: (args) => libraries.ackAlert(args.sitePath, args.alertId),
+
+    testBmc: (args) =>
+      operation('testBmc', args.operationId, (id) =>
+        cancellable(id, async (signal) => {
+          // A fence device never runs on the node it fences: the other node asks.
+          const from = args.nodes[args.node === 'a' ? 1 : 0];
+          if (!from) throw new LockstepError({ code: 'usage', field: 'nodes', message: 'Two servers are needed.', remedy: 'Choose both servers of the pair.' });
+          const bmc = { address: args.bmc.address, port: args.bmc.port ?? SITE_DEFAULTS.bmcPort, user: args.bmc.user };
+          progressOf(id, 'testBmc')(`asking the BMC at ${bmc.address}:${bmc.port} for its power state from ${from.host}`);
+          const state = await libraries.testBmc({
+            from: { endpoint: from, login: args.login, ...(args.secrets && { secrets: sshSecretsOf(args.secrets) }), knownHostsPath },
+            bmc,
+            password: args.password,
+            signal,
+          });
+          return { reachable: state.reachable, detail: state.detail, from: from.host };
+        }),
+      ),
   } satisfies { [N in keyof LockstepApi]: (args: ParsedArgs<N>) => Promise<CallResult<N>> };
 
   const close = (): void => {
@@ -428,6 +447,15 @@ export function createLockstepService(options: ServiceOptions): LockstepService 
   };
 
   return { api, events, close };
+}
+
+/** The secrets SSH needs (the BMC passwords stay out of a connection that does not use them). */
+function sshSecretsOf(secrets: Secrets): Secrets {
+  return {
+    ...(secrets.password && { password: secrets.password }),
+    ...(secrets.passphrase && { passphrase: secrets.passphrase }),
+    ...(secrets.sudoPassword && { sudoPassword: secrets.sudoPassword }),
+  };
 }
 
 /** How an engine run ended, as the contract carries it (the journal's events stay out). */

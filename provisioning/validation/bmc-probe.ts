@@ -1,6 +1,7 @@
 import { toErrorInfo } from '../api/errors';
 import type { NodeKey, ResolvedBmc, ResolvedSite } from '../api/site';
 import type { BmcState } from '../checks/types';
+import { redactor } from '../engine/redact';
 import type { Transport } from '../ssh/types';
 import { command } from '../util/shell';
 
@@ -70,6 +71,32 @@ export function classifyBmcProbe(
 }
 
 /**
+ * Asks one BMC for its power state from the node that would fence through it, over
+ * `transport` (a connection to that node). The password goes to the agent's stdin only,
+ * and is taken out of the answer should the agent ever echo it.
+ */
+export async function probeBmc(
+  transport: Transport,
+  bmc: Pick<ResolvedBmc, 'address' | 'port' | 'user'>,
+  password: string,
+  from: string,
+  signal?: AbortSignal,
+): Promise<BmcState> {
+  const redact = redactor([password]);
+  try {
+    const result = await transport.exec(PROBE, {
+      stdin: fenceAgentInput(bmc, password),
+      timeoutMs: 90_000,
+      ...(signal && { signal }),
+    });
+    return redact(classifyBmcProbe(result, bmc, from));
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return redact({ reachable: null, detail: `fence_ipmilan could not be run on ${from}: ${toErrorInfo(error).message}` });
+  }
+}
+
+/**
  * Probes the BMC of each node from the other node. A BMC without a password (none
  * exported, or validate not asked for it) is reported as not tested.
  */
@@ -95,17 +122,7 @@ export async function probeBmcs(
           reachable: null,
           detail: `no password was given for it${bmc.password === 'prompt' ? '' : ` (export ${bmc.password.env})`}`,
         };
-      try {
-        const result = await transport.exec(PROBE, {
-          stdin: fenceAgentInput(bmc, password),
-          timeoutMs: 90_000,
-          ...(signal && { signal }),
-        });
-        return classifyBmcProbe(result, bmc, from);
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        return { reachable: null, detail: `fence_ipmilan could not be run on ${from}: ${toErrorInfo(error).message}` };
-      }
+      return probeBmc(transport, bmc, password, from, signal);
     }),
   );
   const probed: Partial<Record<NodeKey, BmcState>> = {};

@@ -116,6 +116,26 @@ export async function trustLabServers(page: Page, lab: LabFacts, url: string): P
   }
 }
 
+/** Start → practice lab → Find servers → Connect and trust → Inventory, as a user clicks it. */
+export async function walkToInventory(page: Page, lab: LabFacts, url: string): Promise<void> {
+  await trustLabServers(page, lab, url);
+  await page.getByRole('button', { name: 'Read inventory' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'lockstep-a' })).toBeVisible({ timeout: 45_000 });
+}
+
+/** … → Inventory → Network roles (once probing found the private link) → Disks → Options, changing nothing. */
+export async function walkToOptions(page: Page, lab: LabFacts, url: string): Promise<void> {
+  await walkToInventory(page, lab, url);
+  await page.getByRole('button', { name: 'Continue to network roles' }).click();
+  await expect(page.getByRole('img', { name: /^Cabling of lockstep-a and lockstep-b\./ })).toHaveAccessibleName(/Private link: /, {
+    timeout: 120_000,
+  });
+  await page.getByRole('button', { name: 'Continue to disks' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Disks' })).toBeFocused();
+  await page.getByRole('button', { name: 'Continue to options' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Options' })).toBeFocused();
+}
+
 /** Saves a full-page screenshot of the current screen as an artifact (the window only, for a dialog over it). */
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await page.screenshot({ path: join('artifacts', 'screenshots', `${name}.png`), fullPage: options.fullPage ?? true });

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from '@playwright/test';
-import { expect, labFacts, screenshot, startBridge, test, trustLabServers, type LabFacts } from './fixtures';
+import { expect, labFacts, screenshot, startBridge, test, walkToInventory, type LabFacts } from './fixtures';
 
 /**
  * Steps 8–12 against the practice lab, through the web bridge in Chromium: Validate
@@ -11,13 +11,6 @@ import { expect, labFacts, screenshot, startBridge, test, trustLabServers, type 
  * compared with what `lockstep status --json` says about the same pair.
  */
 const run = promisify(execFile);
-
-/** Start → practice lab → Find servers → Connect and trust → Inventory, as a user clicks it. */
-async function walkToInventory(page: Page, lab: LabFacts, url: string): Promise<void> {
-  await trustLabServers(page, lab, url);
-  await page.getByRole('button', { name: 'Read inventory' }).click();
-  await expect(page.getByRole('heading', { level: 2, name: 'lockstep-a' })).toBeVisible({ timeout: 45_000 });
-}
 
 /**
  * Inventory → Network roles → Disks → Options → Validate: the roles found by probing
@@ -82,13 +75,13 @@ async function walkSiteScreens(page: Page): Promise<void> {
   await expect(page.getByRole('radio', { name: 'Highly available (ha)' })).toBeChecked();
   const acknowledge = page.getByRole('checkbox', { name: 'I accept running without fencing' });
   await expect(acknowledge).toBeChecked();
-  // IPMI asks for each BMC; there is no live BMC test yet, and the button says why.
+  // IPMI asks for each BMC; its test waits for the address, user and password, and says so (bmc-test.spec.ts runs it).
   await page.getByRole('radio', { name: 'IPMI' }).check();
   const bmc = page.getByRole('textbox', { name: 'BMC address of 10.211.0.11' });
   await bmc.fill('10.0.1.300');
   await expect(bmc).toHaveAccessibleDescription(/expected an IPv4 or IPv6 address or a hostname/);
   await expect(page.getByRole('button', { name: 'Test BMC of 10.211.0.11' })).toBeDisabled();
-  await expect(page.getByRole('button', { name: 'Test BMC of 10.211.0.11' })).toHaveAccessibleDescription(/not available in this version/);
+  await expect(page.getByRole('button', { name: 'Test BMC of 10.211.0.11' })).toHaveAccessibleDescription(/Give the BMC address, user and password to test/);
   await expect(next).toBeDisabled();
   await page.getByRole('radio', { name: 'No fencing' }).check();
   await expect(acknowledge).not.toBeChecked();

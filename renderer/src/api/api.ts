@@ -61,6 +61,7 @@ export function clientFor(bridge: LockstepBridge): LockstepClient {
     runAction: call('runAction'),
     createVm: call('createVm'),
     ackAlert: call('ackAlert'),
+    testBmc: call('testBmc'),
     onEvent: (listener) => bridge.onEvent(listener),
   };
 }

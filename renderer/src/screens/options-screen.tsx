@@ -13,19 +13,19 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useEffect } from 'react';
+import { useEffect, useId } from 'react';
 import { problemText, type SiteProblem } from '../../../provisioning/api/site';
 import { ErrorNotice } from '../components/error-notice';
 import { ScreenHeader } from '../components/screen-header';
 import { fieldMessage } from '../model/field-errors';
 import { draftProblems, emptyBmc, nodeKeyAt, sameSite, type SiteDraft } from '../model/site-draft';
+import { bmcTestable, type BmcTestState, type SiteDraftState } from '../store/site-draft';
 import { useWizard } from '../store/store-context';
 
 type Edit = (change: (draft: SiteDraft) => SiteDraft) => void;
 
-/** What the BMC test button says while no live test exists (its accessible description). */
-export const BMC_TEST_UNAVAILABLE =
-  'A live BMC test is not available in this version: Validate checks the BMC address, and the install’s fencing step configures fence_ipmilan with these values.';
+/** What the BMC test button says while it cannot run yet (its accessible description). */
+export const BMC_TEST_NEEDS = 'Give the BMC address, user and password to test: the other server asks the BMC for its power state.';
 
 /**
  * Options (step 7): the pair's name, hypervisor profile, quorum, fencing, package
@@ -43,6 +43,8 @@ export function OptionsScreen() {
   const commitDraft = useWizard((state) => state.commitDraft);
   const bmcPasswords = useWizard((state) => state.bmcPasswords);
   const setBmcPassword = useWizard((state) => state.setBmcPassword);
+  const bmcTests = useWizard((state) => state.bmcTests);
+  const testBmc = useWizard((state) => state.testBmc);
   const goTo = useWizard((state) => state.goTo);
 
   useEffect(() => {
@@ -104,6 +106,8 @@ export function OptionsScreen() {
           onChange={editDraft}
           passwords={bmcPasswords}
           onPassword={setBmcPassword}
+          tests={bmcTests}
+          onTest={(node) => void testBmc(node)}
         />
         <PackagesCard draft={draft} problems={problems} onChange={editDraft} />
 
@@ -244,12 +248,16 @@ function FencingCard({
   onChange,
   passwords,
   onPassword,
+  tests,
+  onTest,
 }: {
   draft: SiteDraft;
   problems: readonly SiteProblem[];
   onChange: Edit;
   passwords: { a: string; b: string };
   onPassword: (node: 'a' | 'b', password: string) => void;
+  tests: SiteDraftState['bmcTests'];
+  onTest: (node: 'a' | 'b') => void;
 }) {
   const ipmi = draft.fencing.mode === 'ipmi';
   const modeProblem = problems.find((problem) => problem.field === 'fencing.mode');
@@ -301,7 +309,8 @@ function FencingCard({
                 ...current,
                 nodes: current.nodes.map((each, at) => (at === index ? { ...each, bmc: { ...bmc, ...patch } } : each)) as unknown as SiteDraft['nodes'],
               }));
-            const testHint = `bmc-test-${key}`;
+            const peer = draft.nodes[index === 0 ? 1 : 0];
+            const peerLabel = peer ? (peer.name !== 'auto' ? peer.name : peer.address) : 'the other server';
             return (
               <fieldset key={key} style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8, padding: 12, margin: 0 }}>
                 <legend style={{ padding: '0 4px' }}>
@@ -310,12 +319,27 @@ function FencingCard({
                   </Text>
                 </legend>
                 <Stack gap="sm">
-                  <TextInput
-                    label={`BMC address of ${label}`}
-                    value={bmc.address}
-                    error={fieldMessage(`nodes[${index}].bmc.address`, bmc.address, problems)}
-                    onChange={(event) => setBmc({ address: event.currentTarget.value.trim() })}
-                  />
+                  <Group gap="sm" align="flex-start" grow preventGrowOverflow={false}>
+                    <TextInput
+                      style={{ flexGrow: 3 }}
+                      label={`BMC address of ${label}`}
+                      value={bmc.address}
+                      error={fieldMessage(`nodes[${index}].bmc.address`, bmc.address, problems)}
+                      onChange={(event) => setBmc({ address: event.currentTarget.value.trim() })}
+                    />
+                    <TextInput
+                      style={{ flexGrow: 1 }}
+                      label={`BMC port of ${label}`}
+                      inputMode="numeric"
+                      value={String(bmc.port)}
+                      error={fieldMessage(`nodes[${index}].bmc.port`, bmc.port, problems)}
+                      onChange={(event) => {
+                        const text = event.currentTarget.value.trim();
+                        // Kept as typed when it is not a number: the format's own message says what is wrong.
+                        setBmc({ port: /^\d+$/.test(text) ? Number(text) : (text as unknown as number) });
+                      }}
+                    />
+                  </Group>
                   <TextInput
                     label={`BMC user of ${label}`}
                     value={bmc.user}
@@ -329,14 +353,13 @@ function FencingCard({
                     error={passwords[key] === '' ? 'Give the password: the fencing step needs it.' : undefined}
                     onChange={(event) => onPassword(key, event.currentTarget.value)}
                   />
-                  <Group gap="xs" align="center">
-                    <Button variant="light" size="xs" disabled aria-describedby={testHint}>
-                      Test BMC of {label}
-                    </Button>
-                    <Text size="xs" c="dimmed" id={testHint}>
-                      {BMC_TEST_UNAVAILABLE}
-                    </Text>
-                  </Group>
+                  <BmcTest
+                    label={label}
+                    peer={peerLabel}
+                    testable={bmcTestable(bmc, passwords[key])}
+                    test={tests[key]}
+                    onTest={() => onTest(key)}
+                  />
                 </Stack>
               </fieldset>
             );
@@ -350,6 +373,66 @@ function FencingCard({
       )}
     </Card>
   );
+}
+
+/** "Test BMC of …" and what the last test said, under the node's BMC fields. */
+function BmcTest({
+  label,
+  peer,
+  testable,
+  test,
+  onTest,
+}: {
+  label: string;
+  peer: string;
+  testable: boolean;
+  test: BmcTestState;
+  onTest: () => void;
+}) {
+  const hint = useId();
+  const { result, error } = test;
+  const from = result?.from ?? peer;
+  return (
+    <Stack gap={6}>
+      <Group gap="xs" align="center">
+        <Button
+          variant="light"
+          size="xs"
+          loading={test.running}
+          disabled={!testable}
+          aria-describedby={testable ? undefined : hint}
+          onClick={onTest}
+        >
+          Test BMC of {label}
+        </Button>
+        {!testable && (
+          <Text size="xs" c="dimmed" id={hint}>
+            {BMC_TEST_NEEDS}
+          </Text>
+        )}
+      </Group>
+      <Text size="sm" role="status" aria-label={`BMC test of ${label}`} aria-live="polite" c={bmcTestColour(test)}>
+        {test.running
+          ? `Asking the BMC of ${label} for its power state from ${peer}…`
+          : error
+            ? `The test could not run: ${error.message} ${error.remedy}`
+            : result?.reachable === true
+              ? `The BMC of ${label} answers: ${result.detail}.`
+              : result?.reachable === false
+                ? `The BMC of ${label} did not answer: ${result.detail}. Check the address, port, user and password; the BMC must be reachable from ${from}.`
+                : result
+                  ? `Not tested: ${result.detail}.`
+                  : ''}
+      </Text>
+    </Stack>
+  );
+}
+
+/** Green for an answer, red for none or a test that could not run, neutral otherwise. */
+function bmcTestColour(test: BmcTestState): string | undefined {
+  if (test.running || !(test.result || test.error)) return undefined;
+  if (test.error || test.result?.reachable === false) return 'red.8';
+  return test.result?.reachable ? 'green.8' : 'dimmed';
 }
 
 function PackagesCard({ draft, problems, onChange }: { draft: SiteDraft; problems: readonly SiteProblem[]; onChange: Edit }) {

@@ -1,5 +1,6 @@
 import type { Endpoint, Secrets } from '../../../provisioning/api/endpoint';
 import type { ErrorInfo } from '../../../provisioning/api/errors';
+import type { BmcTestResult } from '../../../provisioning/api/contract';
 import type { RoleSuggestion } from '../../../provisioning/api/roles';
 import { problemText, validateSiteField } from '../../../provisioning/api/site';
 import type { VerifyResult } from '../../../provisioning/api/verify';
@@ -41,6 +42,14 @@ export interface VerifyState {
   readonly error?: ErrorInfo;
 }
 
+/** Options' "Test BMC of …" for one node: running, or what the last test of the values shown said. */
+export interface BmcTestState {
+  readonly running: boolean;
+  readonly operationId?: string;
+  readonly result?: BmcTestResult;
+  readonly error?: ErrorInfo;
+}
+
 export interface SiteDraftState {
   /** The site being edited. */
   readonly draft?: SiteDraft;
@@ -57,6 +66,8 @@ export interface SiteDraftState {
   readonly suggestion: SuggestionState;
   /** BMC passwords typed on Options: memory only, sent with the calls that fence. */
   readonly bmcPasswords: { readonly a: string; readonly b: string };
+  /** The last BMC test of each node; forgotten when that node's BMC or password changes. */
+  readonly bmcTests: { readonly a: BmcTestState; readonly b: BmcTestState };
   readonly siteSaving: {
     readonly running: boolean;
     readonly error?: ErrorInfo;
@@ -77,6 +88,8 @@ export interface SiteDraftActions {
   suggestRoles(): Promise<void>;
   editDraft(change: (draft: SiteDraft) => SiteDraft): void;
   setBmcPassword(node: 'a' | 'b', password: string): void;
+  /** Asks the node's BMC for its power state from the other node, with the values and password typed on Options. */
+  testBmc(node: 'a' | 'b'): Promise<void>;
   /** Hands the edited site to Validate (saving it when it changed); false when it cannot be. */
   commitDraft(): Promise<boolean>;
   runVerify(): Promise<void>;
@@ -88,6 +101,7 @@ export const initialSiteDraft: SiteDraftState = {
   draftLoading: false,
   suggestion: { running: false },
   bmcPasswords: { a: '', b: '' },
+  bmcTests: { a: { running: false }, b: { running: false } },
   siteSaving: { running: false, committed: false, dirty: false },
   verify: { running: false },
 };
@@ -120,11 +134,33 @@ function freshPairFlow(state: State, sitePath: string): Partial<Writable> {
   };
 }
 
+/** Whether Options' "Test BMC of …" can run: an address, a port number, a user and the password are given. */
+export function bmcTestable(bmc: { readonly address: string; readonly port: number; readonly user: string }, password: string): boolean {
+  return bmc.address !== '' && bmc.user !== '' && password !== '' && Number.isInteger(bmc.port) && bmc.port >= 1 && bmc.port <= 65535;
+}
+
+/** The BMC tests still true of `draft`: a test of a node whose BMC changed is forgotten. */
+export function bmcTestsAfterEdit(state: Pick<SiteDraftState, 'bmcTests'>, before: SiteDraft, after: SiteDraft): SiteDraftState['bmcTests'] {
+  const keep = (index: number): boolean => {
+    const [was, now] = [before.nodes[index]?.bmc, after.nodes[index]?.bmc];
+    return was?.address === now?.address && was?.port === now?.port && was?.user === now?.user;
+  };
+  const tests = state.bmcTests;
+  return {
+    a: keep(0) ? tests.a : { running: false },
+    b: keep(1) ? tests.b : { running: false },
+  };
+}
+
 export function siteDraftActions(set: Setter, get: () => State, client: LockstepClient, newId: () => string): SiteDraftActions {
   const endpoints = (): Endpoint[] =>
     get()
       .selected.map((key) => get().servers[key]?.endpoint)
       .filter((endpoint): endpoint is Endpoint => !!endpoint);
+  const login = () => {
+    const { user, method, identityFile } = get().login;
+    return { user: user.trim(), ...(method === 'key' && { identityFile: identityFile.trim() }), agent: method === 'agent' };
+  };
 
   const actions: SiteDraftActions = {
     async prepareDraft() {
@@ -174,11 +210,7 @@ export function siteDraftActions(set: Setter, get: () => State, client: Lockstep
       try {
         const result = await client.suggestSite({
           nodes: endpoints(),
-          login: {
-            user: state.login.user.trim(),
-            ...(state.login.method === 'key' && { identityFile: state.login.identityFile.trim() }),
-            agent: state.login.method === 'agent',
-          },
+          login: login(),
           ...(secrets && { secrets }),
           ...(state.draft && { name: state.draft.name }),
           operationId,
@@ -199,6 +231,7 @@ export function siteDraftActions(set: Setter, get: () => State, client: Lockstep
         const draft = change(state.draft);
         return {
           draft,
+          bmcTests: bmcTestsAfterEdit(state, state.draft, draft),
           pairName: draft.name || state.pairName,
           // An edit that is undone is no edit: Validate would see the same site.
           siteSaving: { ...state.siteSaving, error: undefined, dirty: !state.handedOver || !sameSite(draft, state.handedOver) },
@@ -207,7 +240,39 @@ export function siteDraftActions(set: Setter, get: () => State, client: Lockstep
     },
 
     setBmcPassword(node, password) {
-      set((state) => ({ bmcPasswords: { ...state.bmcPasswords, [node]: password } }));
+      set((state) => ({
+        bmcPasswords: { ...state.bmcPasswords, [node]: password },
+        bmcTests: { ...state.bmcTests, [node]: { running: false } },
+      }));
+    },
+
+    async testBmc(node) {
+      const state = get();
+      const bmc = state.draft?.nodes[node === 'a' ? 0 : 1]?.bmc;
+      const password = state.bmcPasswords[node];
+      if (!bmc || !bmcTestable(bmc, password) || state.bmcTests[node].running) return;
+      const operationId = newId();
+      const patch = (test: BmcTestState): void =>
+        set((current) =>
+          current.bmcTests[node].operationId === operationId ? { bmcTests: { ...current.bmcTests, [node]: test } } : {},
+        );
+      set((current) => ({ bmcTests: { ...current.bmcTests, [node]: { running: true, operationId } } }));
+      // SSH's own secrets only: this BMC's password travels once, as `password`.
+      const { bmcPasswords: _bmcPasswords, ...secrets } = state.secrets() ?? {};
+      try {
+        const result = await client.testBmc({
+          nodes: endpoints(),
+          login: login(),
+          ...(Object.keys(secrets).length > 0 && { secrets }),
+          node,
+          bmc: { address: bmc.address, port: bmc.port, user: bmc.user },
+          password,
+          operationId,
+        });
+        patch({ running: false, operationId, result });
+      } catch (error) {
+        patch({ running: false, operationId, error: errorInfoOf(error) });
+      }
     },
 
     async commitDraft() {

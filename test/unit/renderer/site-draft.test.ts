@@ -3,7 +3,7 @@ import type { Endpoint } from '../../../provisioning/api/endpoint';
 import { validateSite, type SiteFile } from '../../../provisioning/api/site';
 import type { VerifyResult } from '../../../provisioning/api/verify';
 import { ApiError, type LockstepClient } from '../../../renderer/src/api/api';
-import { draftFromSite, newDraft, sameSite, toSiteFile } from '../../../renderer/src/model/site-draft';
+import { draftFromSite, emptyBmc, newDraft, sameSite, toSiteFile } from '../../../renderer/src/model/site-draft';
 import { createWizardStore } from '../../../renderer/src/store/wizard-store';
 import { resolveSite } from '../../../provisioning/site/resolve';
 import { labProbeNodes, labSuggestion } from './role-fixtures';
@@ -211,6 +211,82 @@ describe('the site-draft slice of the store', () => {
     expect(store.getState().secrets()).toBeUndefined();
     store.getState().editDraft((draft) => ({ ...draft, fencing: { mode: 'ipmi', acknowledgeNoFencing: false } }));
     expect(store.getState().secrets()).toEqual({ bmcPasswords: { a: 'secret-a' } });
+  });
+
+  it('tests a BMC from the other server with the values on Options, and forgets the answer when they change', async () => {
+    const answered = { reachable: true, detail: 'fence_ipmilan on 10.211.0.11 logged in as admin (lanplus) and read the power state: on', from: '10.211.0.11' };
+    const calls: unknown[] = [];
+    const { client } = fakeClient({
+      testBmc: (async (args: unknown) => {
+        calls.push(args);
+        return answered;
+      }) as LockstepClient['testBmc'],
+    });
+    const store = labStore(client);
+    await store.getState().prepareDraft();
+    store.getState().editDraft((draft) => ({ ...draft, fencing: { mode: 'ipmi', acknowledgeNoFencing: false } }));
+    const setBmc = (patch: object) =>
+      store.getState().editDraft((draft) => ({
+        ...draft,
+        nodes: draft.nodes.map((node, index) => (index === 1 ? { ...node, bmc: { ...emptyBmc(1), ...node.bmc, ...patch } } : node)) as unknown as typeof draft.nodes,
+      }));
+    setBmc({ address: '10.211.0.1', port: 6231, user: 'admin' });
+    // Without the password there is nothing to test.
+    await store.getState().testBmc('b');
+    expect(calls).toEqual([]);
+    store.getState().setBmcPassword('b', 'pw-of-b');
+    store.getState().setBmcPassword('a', 'pw-of-a');
+    await store.getState().testBmc('b');
+    expect(calls).toEqual([{
+      nodes: endpoints,
+      login: { user: 'root', identityFile: '/state/lab/id_ed25519', agent: false },
+      node: 'b',
+      bmc: { address: '10.211.0.1', port: 6231, user: 'admin' },
+      password: 'pw-of-b',
+      operationId: expect.any(String),
+    }]);
+    expect(store.getState().bmcTests.b).toMatchObject({ running: false, result: answered });
+    // Another field, or the other node's password, leaves the answer; this BMC's values or password drop it.
+    store.getState().editDraft((draft) => ({ ...draft, name: 'other' }));
+    store.getState().setBmcPassword('a', 'pw-of-a2');
+    expect(store.getState().bmcTests.b.result).toEqual(answered);
+    setBmc({ port: 6230 });
+    expect(store.getState().bmcTests.b).toEqual({ running: false });
+    await store.getState().testBmc('b');
+    store.getState().setBmcPassword('b', 'pw-of-b2');
+    expect(store.getState().bmcTests.b).toEqual({ running: false });
+  });
+
+  it('shows a test that could not run as its error, and drops an answer that arrives after the values changed', async () => {
+    let answer: (() => void) | undefined;
+    const { client } = fakeClient({
+      testBmc: (() =>
+        new Promise((resolve) => (answer = () => resolve({ reachable: false, detail: 'late', from: '10.211.0.12' })))) as LockstepClient['testBmc'],
+    });
+    const store = labStore(client);
+    await store.getState().prepareDraft();
+    store.getState().editDraft((draft) => ({
+      ...draft,
+      fencing: { mode: 'ipmi', acknowledgeNoFencing: false },
+      nodes: draft.nodes.map((node, index) => ({ ...node, bmc: { ...emptyBmc(index), address: '10.211.0.1', user: 'admin' } })) as unknown as typeof draft.nodes,
+    }));
+    store.getState().setBmcPassword('a', 'pw-of-a');
+    const testing = store.getState().testBmc('a');
+    expect(store.getState().bmcTests.a.running).toBe(true);
+    store.getState().setBmcPassword('a', 'pw-of-a2');
+    answer?.();
+    await testing;
+    expect(store.getState().bmcTests.a).toEqual({ running: false });
+
+    const failing = fakeClient({
+      testBmc: (async () => {
+        throw new ApiError({ code: 'ssh.unreachable', message: '10.211.0.12 does not answer.', remedy: 'Start it.' });
+      }) as LockstepClient['testBmc'],
+    });
+    const other = labStore(failing.client);
+    other.setState({ draft: store.getState().draft, draftFor: store.getState().draftFor, bmcPasswords: { a: 'pw-of-a', b: '' } });
+    await other.getState().testBmc('a');
+    expect(other.getState().bmcTests.a).toMatchObject({ running: false, error: { code: 'ssh.unreachable' } });
   });
 
   it('runs Verify on the site the install used and keeps its proof', async () => {

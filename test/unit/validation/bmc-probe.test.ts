@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedSite } from '../../../provisioning/api/site';
 import type { ExecOptions, ExecResult, Transport } from '../../../provisioning/ssh/types';
-import { classifyBmcProbe, fenceAgentInput, probeBmcs } from '../../../provisioning/validation/bmc-probe';
+import { classifyBmcProbe, fenceAgentInput, probeBmc, probeBmcs } from '../../../provisioning/validation/bmc-probe';
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', 'bmc', name), 'utf8');
 const captured = (name: string, code: number) => ({ code, stdout: fixture(`${name}.stdout`), stderr: fixture(`${name}.stderr`) });
@@ -86,5 +86,12 @@ describe('probeBmcs', () => {
     expect(states.b).toMatchObject({ reachable: true });
     expect(b.calls).toEqual([]);
     expect(await probeBmcs(site, [a, undefined], { a: 'pw-of-a', b: 'pw-of-b' })).toEqual({ b: expect.objectContaining({ reachable: true }) });
+  });
+
+  it('probeBmc (Options’ "Test BMC of …") takes a password the agent echoes back out of its answer', async () => {
+    const echoing = fake('10.211.0.11', { code: 1, stdout: '', stderr: '2026-01-01 ERROR: Failed: bad option password=pw-of-b-long\n' });
+    const state = await probeBmc(echoing, { ...bmc, port: 6231 }, 'pw-of-b-long', '10.211.0.11');
+    expect(state).toEqual({ reachable: false, detail: 'fence_ipmilan on 10.211.0.11 failed (exit 1): bad option password=[redacted]' });
+    expect(echoing.calls[0]?.stdin).toContain('password=pw-of-b-long\n');
   });
 });
