@@ -206,7 +206,7 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       await watch.stop();
       watcher = undefined;
     }
-  });
+  }, 1_800_000); // kill → failover (~90 s), restart and resync (~3 min), migrate with a clean stop (~4 min), on TCG
 });
 
 /**
