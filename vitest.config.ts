@@ -17,6 +17,24 @@ const vmLabProject = {
 };
 const vmLabRequested = process.argv.some((arg) => arg === 'vm-lab' || arg === '--project=vm-lab');
 
+/**
+ * IPMI fencing against simulated BMCs (`npm run test:fencing`): it installs the practice
+ * lab fully and leaves it installed, which the integration tier's lab tests (a pristine
+ * lab) must not see, so it runs only when named.
+ */
+const fencingProject = {
+  test: {
+    name: 'fencing',
+    include: ['test/fencing/**/*.test.ts'],
+    environment: 'node' as const,
+    globalSetup: ['test/integration/global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    fileParallelism: false,
+  },
+};
+const fencingRequested = process.argv.some((arg) => arg === 'fencing' || arg === '--project=fencing');
+
 export default defineConfig({
   test: {
     projects: [
@@ -40,6 +58,7 @@ export default defineConfig({
       },
       // Only when asked for by name, so that a plain `vitest run` (`npm test`) never boots VMs.
       ...(vmLabRequested ? [vmLabProject] : []),
+      ...(fencingRequested ? [fencingProject] : []),
     ],
   },
 });

@@ -19,7 +19,7 @@ import {
   pollUntil,
   withSite,
   type ApplyHarness,
-} from './apply-support';
+} from '../integration/apply-support';
 
 /**
  * IPMI fencing for real (issue #4): two simulated BMCs (OpenIPMI's ipmi_sim, see
