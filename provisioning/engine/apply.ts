@@ -13,6 +13,7 @@ import { toErrorInfo } from '../api/errors';
 import { Journal, newRunId, runsDir as defaultRunsDir, unfinishedRun } from './journal';
 import { toInfo } from './plan';
 import { redactor } from './redact';
+import { startReadAhead, targetsOf, type ReadAheadDone } from './read-ahead';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
 import { nodeContext, pairContext, type EngineSession } from './session';
 import type { Decision, Step } from './types';
@@ -28,7 +29,8 @@ import type { Decision, Step } from './types';
  *
  * Every event is redacted, appended to the run's journal, then given to `onEvent`.
  * A rerun needs no replay: inspection re-reads the servers, so finished steps come out
- * as noop and the run converges. Cancel (the signal) is honoured between steps and
+ * as noop and the run converges. The leading steps that are already done are read all
+ * at once (read-ahead.ts), their events still given in step order. Cancel (the signal) is honoured between steps and
  * inside commands (steps pass the signal to `run`); the step it cut is recorded as
  * `interrupted`. When one node fails, the other node's half of the same step is let
  * finish (never abandoned mid-command), then the run stops.
@@ -87,6 +89,8 @@ export async function applySteps(options: ApplyOptions): Promise<ApplyResult> {
     return { ...result, runId, journalPath: journal.path, counts, previousRun };
   };
 
+  const readAhead = startReadAhead(applicable, session, signal, now);
+  let readingAhead = true;
   try {
     emit({
       type: 'run-started',
@@ -103,8 +107,16 @@ export async function applySteps(options: ApplyOptions): Promise<ApplyResult> {
         emit({ type: 'run-cancelled', durationMs: elapsed(), stoppedAt: null, nextStep: step.id, message: cancelledMessage(null, step.id) });
         return finish({ outcome: 'cancelled', stoppedAt: null, failure: null });
       }
-      const targets: readonly StepTarget[] = step.scope === 'node' ? ['a', 'b'] : ['pair'];
-      const results = await Promise.all(targets.map((target) => runOnTarget(step, target)));
+      const targets = targetsOf(step);
+      const ahead = readingAhead ? await Promise.all(targets.map((target) => readAhead.done(step, target))) : [];
+      const allDone = ahead.length > 0 && ahead.every((done) => done !== undefined);
+      if (!allDone && readingAhead) {
+        readingAhead = false;
+        readAhead.stop();
+      }
+      const results = allDone
+        ? targets.map((target, at) => replayDone(step, target, ahead[at]!))
+        : await Promise.all(targets.map((target) => runOnTarget(step, target)));
       const interrupted = results.find((result) => result.outcome === 'interrupted');
       const failed = results.find((result) => result.outcome === 'failed');
       if (failed || interrupted) counts.failed += 1;
@@ -145,7 +157,18 @@ export async function applySteps(options: ApplyOptions): Promise<ApplyResult> {
     });
     return finish({ outcome: 'ok', stoppedAt: null, failure: null });
   } finally {
+    readAhead.stop();
     journal.close();
+  }
+
+  /** A step found done and verified by the read-ahead: its events, as if it had just run. */
+  function replayDone(step: Step, target: StepTarget, done: ReadAheadDone): TargetResult {
+    const at = { step: step.id, target };
+    emit({ type: 'step-started', ...at });
+    emit({ type: 'step-decided', ...at, decision: toInfo(done.decision) });
+    for (const line of done.log) emit({ type: 'step-log', ...at, line });
+    emit({ type: 'step-finished', ...at, outcome: 'noop', durationMs: done.durationMs, reason: done.decision.reason });
+    return { target, outcome: 'noop' };
   }
 
   async function runOnTarget(step: Step, target: StepTarget): Promise<TargetResult> {

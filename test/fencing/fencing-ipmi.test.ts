@@ -185,7 +185,7 @@ describe.skipIf(skipReason !== null)(
         expect(result.code, result.stderr).toBe(0);
         expect(lastEvent(result.stdout)).toMatchObject({ type: 'run-finished', ok: true });
         expect(changedSteps(result.stdout).join('\n')).toMatch(
-          /^fencing\.ipmi on pair: create the fence_ipmilan device lockstep-fence-a for lockstep-a \(BMC 10\.211\.0\.1:6230, user admin\); keep lockstep-fence-a off lockstep-a; create the fence_ipmilan device lockstep-fence-b for lockstep-b \(BMC 10\.211\.0\.1:6231, user admin\); keep lockstep-fence-b off lockstep-b$/m,
+          /^fencing\.ipmi on pair: store the BMC password of lockstep-a in \/etc\/lockstep\/fence\/lockstep-fence-a\.password on both servers \(root only\); create the fence_ipmilan device lockstep-fence-a for lockstep-a \(BMC 10\.211\.0\.1:6230, user admin\); keep lockstep-fence-a off lockstep-a; store the BMC password of lockstep-b in \/etc\/lockstep\/fence\/lockstep-fence-b\.password on both servers \(root only\); create the fence_ipmilan device lockstep-fence-b for lockstep-b \(BMC 10\.211\.0\.1:6231, user admin\); keep lockstep-fence-b off lockstep-b$/m,
         );
 
         const crm = await crmUntil(info, nodeA!, (c) =>
@@ -210,7 +210,21 @@ describe.skipIf(skipReason !== null)(
         expect(processSnapshots.length).toBeGreaterThan(2);
         const journals = filesUnder(ipmi!.stateDir);
         expect([...journals.keys()].some((path) => path.includes(`${join('runs', 'lab')}`))).toBe(true);
+        // The CIB (readable by the haclient group, copied into crm_report) names the
+        // password files; the passwords are only in them, root-only, on both servers.
+        const cib = await sshAsRoot(info, nodeA!, 'cibadmin --query');
+        expect(cib.stdout).toContain('cat /etc/lockstep/fence/lockstep-fence-b.password');
+        for (const node of [nodeA!, nodeB!]) {
+          const files = await sshAsRoot(info, node, 'stat -c "%a %U %n" /etc/lockstep/fence/*.password');
+          expect(files.stdout.trim().split('\n')).toEqual([
+            '600 root /etc/lockstep/fence/lockstep-fence-a.password',
+            '600 root /etc/lockstep/fence/lockstep-fence-b.password',
+          ]);
+          const logs = await sshAsRoot(info, node, 'cat /var/log/pacemaker/pacemaker.log 2>/dev/null; journalctl -q --no-pager -u pacemaker 2>/dev/null');
+          for (const password of passwords) expect(logs.stdout, `pacemaker logs on ${node.hostname}`).not.toContain(password);
+        }
         for (const password of passwords) {
+          expect(cib.stdout).not.toContain(password);
           expect(result.stdout).not.toContain(password);
           expect(result.stderr).not.toContain(password);
           for (const [path, text] of journals) expect(text, path).not.toContain(password);
@@ -350,7 +364,7 @@ describe.skipIf(skipReason !== null)(
       const result = await applyOnce(none!);
       expect(result.code, result.stderr).toBe(0);
       expect(changedSteps(result.stdout)).toEqual([
-        'fencing.ipmi on pair: remove the fence device lockstep-fence-a (the site has fencing: none); remove the fence device lockstep-fence-b (the site has fencing: none)',
+        'fencing.ipmi on pair: remove the fence device lockstep-fence-a (the site has fencing: none); remove the BMC password file /etc/lockstep/fence/lockstep-fence-a.password from node a and node b; remove the fence device lockstep-fence-b (the site has fencing: none); remove the BMC password file /etc/lockstep/fence/lockstep-fence-b.password from node a and node b',
         'fencing.policy on pair: set the cluster property stonith-enabled=false',
       ]);
       const crm = await crmUntil(info, nodeA!, (c) => stonithResources(c).length === 0);
@@ -359,6 +373,8 @@ describe.skipIf(skipReason !== null)(
       const cib = await sshAsRoot(info, nodeA!, 'cibadmin --query --scope configuration');
       expect(cib.stdout).not.toContain('lockstep-fence-');
       for (const password of [simulators!.a.password, simulators!.b.password]) expect(cib.stdout).not.toContain(password);
+      for (const node of [nodeA!, nodeB!])
+        expect((await sshAsRoot(info, node, 'ls /etc/lockstep/fence/')).stdout.trim(), `password files left on ${node.hostname}`).toBe('');
     });
   },
 );

@@ -79,8 +79,9 @@ describe('applySteps', () => {
     const steps = [slowOnB, pairStep(servers, 'barrier', 'k', 'agreed', seen), setStep(servers, 'after', 'm', 'n')];
     const { result, events } = runWith(steps);
     expect((await result).outcome).toBe('ok');
-    // The pair step saw both nodes done.
-    expect(seen[0]).toBe('barrier:inspect a=v b=v');
+    // The inspection the pair step acted on saw both nodes done (an earlier one is the
+    // read-ahead's, made before anything changed, and was not used).
+    expect(seen.at(-1)).toBe('barrier:inspect a=v b=v');
     const order = events
       .filter((event) => event.type === 'step-started' || event.type === 'step-finished')
       .map((event) => `${event.type === 'step-started' ? 'start' : 'end'} ${'step' in event ? event.step : ''}@${'target' in event ? event.target : ''}`);
@@ -209,6 +210,41 @@ describe('applySteps', () => {
     });
     expect(second.events[0]).toMatchObject({ type: 'run-started', previousRun: { ending: 'cancelled' } });
     expect(servers.b.get('s')).toBe('done');
+  });
+
+  it('reads the steps of a converged pair at once, and still gives their events in step order', async () => {
+    const servers = newServers();
+    for (const node of [servers.a, servers.b]) ['x', 'y', 'z'].forEach((key) => node.set(key, '1'));
+    let reading = 0;
+    let most = 0;
+    const slowRead = {
+      async onInspect() {
+        reading += 1;
+        most = Math.max(most, reading);
+        await sleep(30);
+        reading -= 1;
+      },
+    };
+    const steps = ['x', 'y', 'z'].map((key) => setStep(servers, `set-${key}`, key, '1', slowRead));
+    const { result, events } = runWith(steps);
+    expect((await result).counts).toEqual({ changed: 0, noop: 3, failed: 0 });
+    expect(most).toBe(6);
+    const order = events.flatMap((event) => (event.type === 'step-started' ? [event.step] : []));
+    expect(order).toEqual(['set-x', 'set-x', 'set-y', 'set-y', 'set-z', 'set-z']);
+    const durations = events.flatMap((event) => (event.type === 'step-finished' ? [event.durationMs] : []));
+    expect(Math.min(...durations)).toBeGreaterThanOrEqual(25);
+  });
+
+  it('inspects the steps after a change afresh instead of trusting what was read before it', async () => {
+    const servers = newServers();
+    servers.a.set('x', '1');
+    servers.b.set('x', '1');
+    // "to-two" changes x; "back-to-one" was done when read ahead, and is not any more.
+    const steps = [setStep(servers, 'to-two', 'x', '2'), setStep(servers, 'back-to-one', 'x', '1')];
+    const { result, events } = runWith(steps);
+    expect((await result).counts).toEqual({ changed: 2, noop: 0, failed: 0 });
+    expect(finished(events)).toEqual(expect.arrayContaining(['back-to-one@a:changed', 'back-to-one@b:changed']));
+    expect(servers.a.get('x')).toBe('1');
   });
 
   it('writes every event, redacted, to the journal and points `current` at it', async () => {

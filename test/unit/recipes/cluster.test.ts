@@ -5,7 +5,15 @@ import type { ResolvedSite } from '../../../provisioning/api/site';
 import type { PairFacts } from '../../../provisioning/engine/types';
 import { decideAuthkey, parseAuthkeyState } from '../../../provisioning/recipes/cluster/authkey';
 import { decideCorosyncConf, renderCorosyncConf } from '../../../provisioning/recipes/cluster/corosync-conf';
-import { decideFenceRemoval, decideFencing, fenceDevices, renderFencePrimitive } from '../../../provisioning/recipes/cluster/fencing';
+import {
+  decideFenceRemoval,
+  decideFencing,
+  fenceDevices,
+  parseDigests,
+  passwordDigest,
+  renderFencePrimitive,
+  type FenceState,
+} from '../../../provisioning/recipes/cluster/fencing';
 import { decideProperties, wantedProperties } from '../../../provisioning/recipes/cluster/pacemaker';
 import { decideServices, parseServices } from '../../../provisioning/recipes/cluster/services';
 import { parseCrmMon, parseNvpairs, parseQuorumTool } from '../../../provisioning/recipes/parse/cluster';
@@ -122,22 +130,70 @@ describe('fencing', () => {
   } as unknown as ResolvedSite;
   const devices = fenceDevices({ site, pair: labPair });
   const secret = 's3cr<t"&';
-  it('fence_ipmilan primitives: the password is escaped in the XML and never in a change', () => {
-    const xml = renderFencePrimitive(devices[0]!, secret);
-    expect(parseNvpairs(xml).get('password')).toBe(secret);
-    expect(parseNvpairs(xml).get('pcmk_host_list')).toBe('lockstep-a');
-    const decision = decideFencing(devices, new Map(), new Map([['a', secret], ['b', secret]]));
-    expect(decision.kind).toBe('change');
+  const secrets = new Map([['a', secret], ['b', secret]] as const);
+  const stored = { a: passwordDigest(secret), b: passwordDigest(secret) };
+  const configured = (passwordFiles: FenceState['passwordFiles'] = stored) =>
+    new Map(devices.map((device) => [device.node, { params: parseNvpairs(renderFencePrimitive(device)), constraint: true, passwordFiles }] as const));
+  it('fence_ipmilan primitives name a root-only password file; the password is in no primitive and no change', () => {
+    const params = parseNvpairs(renderFencePrimitive(devices[0]!));
+    expect(params.has('password')).toBe(false);
+    expect(params.get('password_script')).toBe('cat /etc/lockstep/fence/lockstep-fence-a.password');
+    expect(params.get('pcmk_host_list')).toBe('lockstep-a');
+    const decision = decideFencing(devices, new Map(), secrets);
+    expect(decision.kind === 'change' && decision.changes.map((change) => change.summary)).toEqual([
+      'store the BMC password of lockstep-a in /etc/lockstep/fence/lockstep-fence-a.password on both servers (root only)',
+      'create the fence_ipmilan device lockstep-fence-a for lockstep-a (BMC 10.0.9.11:623, user admin)',
+      'keep lockstep-fence-a off lockstep-a',
+      'store the BMC password of lockstep-b in /etc/lockstep/fence/lockstep-fence-b.password on both servers (root only)',
+      'create the fence_ipmilan device lockstep-fence-b for lockstep-b (BMC 10.0.9.12:623, user admin)',
+      'keep lockstep-fence-b off lockstep-b',
+    ]);
+    expect(decision.kind === 'change' && decision.changes[0]!.commands).toEqual([
+      'umask 077 && mkdir -p /etc/lockstep/fence && cat > /etc/lockstep/fence/lockstep-fence-a.password.new && mv /etc/lockstep/fence/lockstep-fence-a.password.new /etc/lockstep/fence/lockstep-fence-a.password  < password on stdin, not shown',
+    ]);
     expect(JSON.stringify(decision)).not.toContain('s3cr');
   });
-  it('no-op when the CIB holds both devices with the same password and the constraints', () => {
-    const states = new Map(devices.map((device) => [device.node, { params: parseNvpairs(renderFencePrimitive(device, secret)), constraint: true }] as const));
-    expect(decideFencing(devices, states, new Map([['a', secret], ['b', secret]])).kind).toBe('noop');
-    expect(decideFencing(devices, states, new Map([['a', 'other'], ['b', secret]])).kind).toBe('change');
+  it('no-op when both devices, constraints and password files are in place; a changed password or a missing file is a change', () => {
+    expect(decideFencing(devices, configured(), secrets)).toEqual({
+      kind: 'noop',
+      reason: 'both fence_ipmilan devices are configured as planned, their passwords in root-only files',
+    });
+    const changed = decideFencing(devices, configured(), new Map([['a', 'other'], ['b', secret]]));
+    expect(changed.kind === 'change' && changed.changes.map((change) => change.summary)).toEqual([
+      'store the BMC password of lockstep-a in /etc/lockstep/fence/lockstep-fence-a.password on both servers (root only)',
+    ]);
+    const missingOnB = decideFencing(devices, configured({ a: stored.a, b: null }), secrets);
+    expect(missingOnB.kind === 'change' && missingOnB.changes).toHaveLength(2);
   });
-  it('fencing: none removes the devices an ipmi apply left, constraint before primitive, never showing the password', () => {
-    const left = new Map(devices.map((device) => [device.node, { params: parseNvpairs(renderFencePrimitive(device, secret)), constraint: true }] as const));
-    const decision = decideFenceRemoval(left);
+  it('a device that still carries its password in the CIB (made by an earlier version) is rewritten without it', () => {
+    const old = new Map(
+      devices.map((device) => {
+        const params = parseNvpairs(renderFencePrimitive(device));
+        params.delete('password_script');
+        params.set('password', secret);
+        return [device.node, { params, constraint: true, passwordFiles: { a: null, b: null } }] as const;
+      }),
+    );
+    const decision = decideFencing(devices, old, secrets);
+    expect(decision.kind === 'change' && decision.changes.slice(0, 2)).toEqual([
+      expect.objectContaining({ summary: expect.stringMatching(/^store the BMC password of lockstep-a/) }),
+      {
+        summary: 'update the fence_ipmilan device lockstep-fence-a for lockstep-a (BMC 10.0.9.11:623, user admin), its password out of the CIB',
+        commands: [
+          'cibadmin --modify --allow-create --scope resources --xml-pipe  < primitive lockstep-fence-a',
+          `cibadmin --delete --scope resources --xml-text '<nvpair id="lockstep-fence-a-password"/>'`,
+        ],
+      },
+    ]);
+    expect(JSON.stringify(decision)).not.toContain('s3cr');
+  });
+  it('reads sha256sum output into file digests', () => {
+    const line = `${'ab'.repeat(32)}  /etc/lockstep/fence/lockstep-fence-a.password`;
+    expect(parseDigests(`${line}\n`)).toEqual(new Map([['/etc/lockstep/fence/lockstep-fence-a.password', 'ab'.repeat(32)]]));
+    expect(parseDigests('')).toEqual(new Map());
+  });
+  it('fencing: none removes the devices and password files an ipmi apply left, constraint before primitive', () => {
+    const decision = decideFenceRemoval(configured({ a: stored.a, b: null }));
     expect(decision.kind === 'change' && decision.changes.map((change) => [change.summary, change.commands])).toEqual([
       [
         'remove the fence device lockstep-fence-a (the site has fencing: none)',
@@ -146,6 +202,7 @@ describe('fencing', () => {
           `cibadmin --delete --scope resources --xml-text '<primitive id="lockstep-fence-a"/>'`,
         ],
       ],
+      ['remove the BMC password file /etc/lockstep/fence/lockstep-fence-a.password from node a', ['rm -f /etc/lockstep/fence/lockstep-fence-a.password']],
       [
         'remove the fence device lockstep-fence-b (the site has fencing: none)',
         [
@@ -153,16 +210,23 @@ describe('fencing', () => {
           `cibadmin --delete --scope resources --xml-text '<primitive id="lockstep-fence-b"/>'`,
         ],
       ],
+      ['remove the BMC password file /etc/lockstep/fence/lockstep-fence-b.password from node a', ['rm -f /etc/lockstep/fence/lockstep-fence-b.password']],
     ]);
-    expect(JSON.stringify(decision)).not.toContain('s3cr');
     // Half-removed (a constraint without its primitive): only what is left goes.
-    const half = decideFenceRemoval(new Map([['a', { params: null, constraint: true }], ['b', { params: null, constraint: false }]]));
+    const none = { a: null, b: null };
+    const half = decideFenceRemoval(
+      new Map([
+        ['a', { params: null, constraint: true, passwordFiles: none }],
+        ['b', { params: null, constraint: false, passwordFiles: none }],
+      ]),
+    );
     expect(half.kind === 'change' && half.changes.flatMap((change) => change.commands)).toEqual([
       `cibadmin --delete --scope constraints --xml-text '<rsc_location id="lockstep-fence-a-avoid"/>'`,
     ]);
   });
   it('fencing: none is a no-op when the CIB holds no Lockstep fence device', () => {
-    const none = new Map([['a', { params: null, constraint: false }], ['b', { params: null, constraint: false }]] as const);
+    const files = { a: null, b: null };
+    const none = new Map([['a', { params: null, constraint: false, passwordFiles: files }], ['b', { params: null, constraint: false, passwordFiles: files }]] as const);
     expect(decideFenceRemoval(none)).toEqual({ kind: 'noop', reason: 'no Lockstep fence devices (the site has fencing: none)' });
     expect(decideFenceRemoval(new Map()).kind).toBe('noop');
   });
