@@ -1,6 +1,6 @@
 import { LockstepError } from '../../api/errors';
 import type { ResolvedSite } from '../../api/site';
-import type { Decision, NodeStepContext, PairStep } from '../../engine/types';
+import type { Decision, NodeStepContext, PairStep, PairStepContext } from '../../engine/types';
 import { command } from '../../util/shell';
 import { parseCrmMon, type CrmStatus } from '../parse/cluster';
 import { notVerified, read, run } from '../support/run';
@@ -11,6 +11,16 @@ import { notVerified, read, run } from '../support/run';
  * fencing; `no-quorum-policy=stop` is right for `two_node` (the survivor keeps quorum)
  * and for a witness alike.
  */
+export type SettingType = 'crm_config' | 'rsc_defaults';
+
+/**
+ * Resource defaults: with no stickiness Pacemaker may "rebalance" when a failed node
+ * returns, moving a VM back — a stop and a start, the outage failover just avoided
+ * (the VM lab's HA test saw it). Any stickiness above the locations' 0 keeps it where
+ * it runs; moving it back is the admin's `vm migrate`.
+ */
+export const RESOURCE_DEFAULTS: Readonly<Record<string, string>> = { 'resource-stickiness': '100' };
+
 export function wantedProperties(site: Pick<ResolvedSite, 'fencing'>): Record<string, string> {
   if (site.fencing.mode === 'none' && !site.fencing.acknowledgeNoFencing) {
     throw new LockstepError({
@@ -25,14 +35,16 @@ export function wantedProperties(site: Pick<ResolvedSite, 'fencing'>): Record<st
 
 /** Decides from the current values (pure; null = not set). */
 export function decideProperties(
-  wanted: Record<string, string>,
+  wanted: Readonly<Record<string, string>>,
   current: ReadonlyMap<string, string | null>,
+  type: SettingType = 'crm_config',
 ): Decision {
+  const what = type === 'crm_config' ? 'cluster property' : 'resource default';
   const changes = Object.entries(wanted)
     .filter(([name, value]) => current.get(name) !== value)
     .map(([name, value]) => ({
-      summary: `set the cluster property ${name}=${value}`,
-      commands: [propertyUpdate(name, value)],
+      summary: `set the ${what} ${name}=${value}`,
+      commands: [propertyUpdate(name, value, type)],
     }));
   if (changes.length === 0)
     return {
@@ -44,12 +56,12 @@ export function decideProperties(
   return { kind: 'change', changes };
 }
 
-export function propertyQuery(name: string): string {
-  return command('crm_attribute', '--type', 'crm_config', '--name', name, '--query', '--quiet');
+export function propertyQuery(name: string, type: SettingType = 'crm_config'): string {
+  return command('crm_attribute', '--type', type, '--name', name, '--query', '--quiet');
 }
 
-function propertyUpdate(name: string, value: string): string {
-  return command('crm_attribute', '--type', 'crm_config', '--name', name, '--update', value);
+function propertyUpdate(name: string, value: string, type: SettingType): string {
+  return command('crm_attribute', '--type', type, '--name', name, '--update', value);
 }
 
 /**
@@ -95,43 +107,62 @@ export async function waitForCluster(node: NodeStepContext, timeoutMs = 120_000)
 async function currentProperties(
   node: NodeStepContext,
   names: readonly string[],
+  type: SettingType,
 ): Promise<Map<string, string | null>> {
   const current = new Map<string, string | null>();
   for (const name of names) {
-    const result = await read(node, propertyQuery(name));
+    const result = await read(node, propertyQuery(name, type));
     current.set(name, result.code === 0 ? result.stdout.trim() || null : null);
   }
   return current;
 }
 
-/** `fencing.policy` (pair): stonith-enabled and no-quorum-policy. */
+/** The properties and the resource defaults, as one decision (pure). */
+export function decideSettings(
+  site: Pick<ResolvedSite, 'fencing'>,
+  properties: ReadonlyMap<string, string | null>,
+  defaults: ReadonlyMap<string, string | null>,
+): Decision {
+  const wanted = wantedProperties(site);
+  const decisions = [decideProperties(wanted, properties), decideProperties(RESOURCE_DEFAULTS, defaults, 'rsc_defaults')];
+  const changes = decisions.flatMap((decision) => (decision.kind === 'change' ? decision.changes : []));
+  if (changes.length > 0) return { kind: 'change', changes };
+  return { kind: 'noop', reason: decisions.map((decision) => (decision.kind === 'noop' ? decision.reason : '')).join('; ') };
+}
+
+async function currentSettings(context: PairStepContext): Promise<Decision> {
+  const [a] = context.nodes;
+  const wanted = wantedProperties(context.site);
+  return decideSettings(
+    context.site,
+    await currentProperties(a, Object.keys(wanted), 'crm_config'),
+    await currentProperties(a, Object.keys(RESOURCE_DEFAULTS), 'rsc_defaults'),
+  );
+}
+
+/** `fencing.policy` (pair): stonith-enabled, no-quorum-policy and the resource stickiness. */
 export const clusterPropertiesStep: PairStep = {
   id: 'fencing.policy',
-  title: 'Cluster properties (fencing, quorum policy)',
+  title: 'Cluster properties (fencing, quorum policy, stickiness)',
   group: 'fencing',
   scope: 'pair',
   applicable: () => true,
   async inspect(context) {
-    const wanted = wantedProperties(context.site);
-    const [a] = context.nodes;
-    if (!(await clusterReadyNow(a))) return decideProperties(wanted, new Map());
-    return decideProperties(wanted, await currentProperties(a, Object.keys(wanted)));
+    if (!(await clusterReadyNow(context.nodes[0]))) return decideSettings(context.site, new Map(), new Map());
+    return currentSettings(context);
   },
   async apply(context) {
-    const wanted = wantedProperties(context.site);
     const [a] = context.nodes;
     await waitForCluster(a);
-    const decision = decideProperties(wanted, await currentProperties(a, Object.keys(wanted)));
+    const decision = await currentSettings(context);
     if (decision.kind === 'noop') return;
     for (const line of decision.changes.flatMap((change) => change.commands)) await run(a, line);
   },
   async verify(context) {
-    const wanted = wantedProperties(context.site);
-    const [a] = context.nodes;
-    const decision = decideProperties(wanted, await currentProperties(a, Object.keys(wanted)));
+    const decision = await currentSettings(context);
     if (decision.kind === 'change')
       throw notVerified(
-        a.label,
+        context.nodes[0].label,
         `cluster properties not set: ${decision.changes.map((change) => change.summary).join('; ')}.`,
         'Run apply again; check `crm_attribute --type crm_config --name stonith-enabled --query`.',
       );

@@ -5,6 +5,9 @@
 # with a BIOS disk write and prints `tick T+1 stored (boot B)` only after the write
 # returned. A line printed is therefore a write the disk acknowledged: after a failover
 # the next boot must resume at a tick at least as high as the last one printed.
+# It also obeys the ACPI power button (`virsh shutdown`, Pacemaker's graceful stop):
+# it enables the button's event in the chipset's PM1 block (PIIX4, at 0x600 under
+# SeaBIOS) and, once the button is pressed, powers off (S5) after the tick it is on.
 # Assembled with GNU as (binutils); linked at 0x7c00 as a flat 512-byte image.
         .intel_syntax noprefix
         .code16
@@ -12,6 +15,9 @@
         .set STATE, 0x7e00
         .set BIOS_TICKS, 0x46c
         .set COM1, 0x3f8
+        .set PM1_STS, 0x600
+        .set PM1_EN, 0x602
+        .set PM1_CNT, 0x604
 
 _start:
         cli
@@ -43,10 +49,17 @@ _start:
         call putu
         mov si, offset msg_eol
         call puts
+        mov dx, PM1_EN
+        mov ax, 0x0100              # PWRBTN_EN
+        out dx, ax
 
 tick:   mov ebx, [BIOS_TICKS]
         add ebx, 18                 # the BIOS timer runs at 18.2 Hz: about one second
 2:      hlt
+        mov dx, PM1_STS
+        in ax, dx
+        test ah, 1                  # PWRBTN_STS: the power button was pressed
+        jnz off
         cmp [BIOS_TICKS], ebx
         jb 2b
         inc dword ptr [STATE + 8]
@@ -63,6 +76,14 @@ tick:   mov ebx, [BIOS_TICKS]
         mov si, offset msg_close
         call puts
         jmp tick
+
+off:    mov si, offset msg_off
+        call puts
+        mov dx, PM1_CNT
+        mov ax, 0x2000              # SLP_EN with SLP_TYP 0: S5 (soft off) on QEMU's PIIX4
+        out dx, ax
+5:      hlt
+        jmp 5b
 
 # ah = 2 (read) or 3 (write), al = 1: the state sector (cylinder 0, head 0, sector 2).
 disk:   mov cx, 0x0002
@@ -119,6 +140,7 @@ msg_stored:  .asciz " stored (boot "
 msg_close:   .ascii ")"
 msg_eol:     .asciz "\r\n"
 msg_error:   .asciz "lockstep-guest: disk error\r\n"
+msg_off:     .asciz "lockstep-guest: power button: off\r\n"
 
         .org 510
         .byte 0x55, 0xaa

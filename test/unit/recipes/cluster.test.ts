@@ -14,7 +14,7 @@ import {
   renderFencePrimitive,
   type FenceState,
 } from '../../../provisioning/recipes/cluster/fencing';
-import { decideProperties, wantedProperties } from '../../../provisioning/recipes/cluster/pacemaker';
+import { decideProperties, decideSettings, wantedProperties } from '../../../provisioning/recipes/cluster/pacemaker';
 import { decideServices, parseServices } from '../../../provisioning/recipes/cluster/services';
 import { parseCrmMon, parseNvpairs, parseQuorumTool } from '../../../provisioning/recipes/parse/cluster';
 import { clusterProblems } from '../../../provisioning/recipes/verify';
@@ -121,6 +121,30 @@ describe('fencing', () => {
     const wanted = wantedProperties(base);
     expect(decideProperties(wanted, new Map([['stonith-enabled', null], ['no-quorum-policy', 'stop']]))).toMatchObject({ kind: 'change', changes: [{ commands: ['crm_attribute --type crm_config --name stonith-enabled --update false'] }] });
     expect(decideProperties(wanted, new Map([['stonith-enabled', 'false'], ['no-quorum-policy', 'stop']])).kind).toBe('noop');
+  });
+  it('resource stickiness: a default of its own type, decided with the properties in one step', () => {
+    const properties = new Map([['stonith-enabled', 'false'], ['no-quorum-policy', 'stop']]);
+    const missing = decideSettings(base, properties, new Map([['resource-stickiness', null]]));
+    expect(missing).toEqual({
+      kind: 'change',
+      changes: [
+        {
+          summary: 'set the resource default resource-stickiness=100',
+          commands: ['crm_attribute --type rsc_defaults --name resource-stickiness --update 100'],
+        },
+      ],
+    });
+    expect(decideSettings(base, properties, new Map([['resource-stickiness', '100']]))).toEqual({
+      kind: 'noop',
+      reason: 'stonith-enabled=false, no-quorum-policy=stop already set; resource-stickiness=100 already set',
+    });
+    // Before the cluster runs: everything is a change.
+    const fresh = decideSettings(base, new Map(), new Map());
+    expect(fresh.kind === 'change' && fresh.changes.map((change) => change.summary)).toEqual([
+      'set the cluster property stonith-enabled=false',
+      'set the cluster property no-quorum-policy=stop',
+      'set the resource default resource-stickiness=100',
+    ]);
   });
   const site = {
     nodes: [
