@@ -126,6 +126,19 @@ export const FencingStateSchema = z.object({
 });
 export type FencingState = z.infer<typeof FencingStateSchema>;
 
+/** A failed cluster operation still on record (until cleaned up): the failure alert's source. */
+export const ResourceFailureSchema = z.object({
+  resource: z.string(),
+  /** The VM it belongs to, when it is a Lockstep VM's resource. */
+  vm: z.string().optional(),
+  node: z.string(),
+  operation: z.string(),
+  status: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+export type ResourceFailure = z.infer<typeof ResourceFailureSchema>;
+
 /** The whole pair at one moment: what every front door shows. */
 export const PairStateSchema = z.object({
   pair: z.string(),
@@ -138,6 +151,8 @@ export const PairStateSchema = z.object({
   storage: z.array(StorageStateSchema),
   vms: z.array(VmStateSchema),
   fencing: FencingStateSchema,
+  /** Failed operations Pacemaker keeps on record (crm_mon's "Failed Resource Actions"). */
+  failures: z.array(ResourceFailureSchema).default([]),
   /** Clock difference between the two nodes (absolute), when both answered. */
   timeDriftMs: z.number().nullable(),
 });
@@ -152,6 +167,7 @@ export const AlertKindSchema = z.enum([
   'resync-started',
   'resync-finished',
   'failover',
+  'resource-failed',
   'fencing',
   'time-drift',
   'pair-level',

@@ -5,6 +5,7 @@
  */
 import { TIME_DRIFT_LIMIT_MS, type Alert, type AlertKind, type PairState } from '../api/monitor';
 import type { NodeKey } from '../api/site';
+import { failureKey } from './model';
 import { isSyncing } from './parse/drbd';
 
 const GOOD_NODE = new Set(['online', 'standby', 'maintenance']);
@@ -75,6 +76,20 @@ export function deriveAlerts(before: PairState | undefined, after: PairState, la
     }
   }
 
+  // A failed operation is how a VM restarted in place shows: its node stays, so no failover.
+  const recorded = new Set(before.failures.map(failureKey));
+  for (const failure of after.failures) {
+    if (recorded.has(failureKey(failure))) continue;
+    const what = failure.vm ? `VM ${failure.vm}` : `Resource ${failure.resource}`;
+    const why = failure.reason ? `${failure.status}: ${failure.reason}` : failure.status;
+    add(
+      'resource-failed',
+      'warn',
+      `${what}: ${failure.operation} failed on ${failure.node} (${why}); the cluster recovers it (a restart, or a move to the other node). \`crm_resource --cleanup --resource ${failure.resource}\` clears the record.`,
+      { node: failure.node, subject: failure.vm ?? failure.resource },
+    );
+  }
+
   const known = new Set(before.fencing.history.map(fenceKey));
   for (const event of after.fencing.history) {
     if (known.has(fenceKey(event))) continue;
@@ -108,6 +123,7 @@ function visible(state: PairState): unknown {
     links: state.links.map((l) => [l.id, l.a, l.b, l.up]),
     storage: state.storage.map((s) => ({ ...s, outOfSyncBytes: null, syncBytesPerSecond: null })),
     vms: state.vms,
+    failures: state.failures.map(failureKey),
     fencing: state.fencing,
   };
 }

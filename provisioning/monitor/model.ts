@@ -8,6 +8,7 @@ import {
   TIME_DRIFT_LIMIT_MS,
   worseLevel,
   type FencingState,
+  type ResourceFailure,
   type LinkState,
   type NodeCondition,
   type NodeState,
@@ -198,6 +199,7 @@ export function buildPairState(
     storage,
     vms,
     fencing,
+    failures: dedupeFailures(samples),
     timeDriftMs,
   };
 }
@@ -383,6 +385,22 @@ function buildVms(
       duplicate: on.length > 1,
     };
   });
+}
+
+/** Both nodes' crm_mon list the same failures: one entry each, with the VM it concerns. */
+function dedupeFailures(samples: readonly NodeSample[]): ResourceFailure[] {
+  const seen = new Map<string, ResourceFailure>();
+  for (const s of samples)
+    for (const failure of s.crm?.failures ?? []) {
+      const vm = /^(?:vm|drbd|ms)-(.+)$/.exec(failure.resource)?.[1];
+      seen.set(failureKey(failure), { ...failure, ...(vm !== undefined && { vm }) });
+    }
+  return [...seen.values()];
+}
+
+/** What makes a failure the same one in two polls. */
+export function failureKey(failure: Pick<ResourceFailure, 'resource' | 'node' | 'operation' | 'at'>): string {
+  return `${failure.resource}|${failure.node}|${failure.operation}|${failure.at}`;
 }
 
 function dedupeFences(samples: readonly NodeSample[]): FencingState['history'] {

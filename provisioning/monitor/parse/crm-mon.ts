@@ -32,6 +32,23 @@ export interface FenceEvent {
   readonly completed?: string;
 }
 
+/**
+ * A failed operation Pacemaker keeps on record (crm_mon's "Failed Resource Actions")
+ * until someone cleans it up: a monitor that timed out, a stop that failed.
+ */
+export interface CrmFailure {
+  readonly resource: string;
+  readonly node: string;
+  /** `monitor`, `start`, `stop`… */
+  readonly operation: string;
+  /** Pacemaker's words: `Timed Out`, `complete`… */
+  readonly status: string;
+  /** The agent's reason, when it gave one. */
+  readonly reason: string;
+  /** When it happened, as Pacemaker wrote it. */
+  readonly at: string;
+}
+
 export interface CrmMonitor {
   /** False when crm_mon could not reach the cluster (its XML then carries `<status code≠0>`). */
   readonly connected: boolean;
@@ -42,6 +59,7 @@ export interface CrmMonitor {
   readonly nodes: readonly CrmNodeInfo[];
   readonly resources: readonly CrmResourceInfo[];
   readonly fenceHistory: readonly FenceEvent[];
+  readonly failures: readonly CrmFailure[];
 }
 
 export function unescapeXml(text: string): string {
@@ -111,6 +129,21 @@ export function parseCrmMonitor(xml: string): CrmMonitor {
       ...(completed !== undefined && { completed }),
     };
   });
+  const failuresBlock = /<failures>([\s\S]*?)<\/failures>/.exec(xml)?.[1] ?? '';
+  const failures = [...failuresBlock.matchAll(/<failure\b[^>]*>/g)].map((match) => {
+    const a = xmlAttributes(match[0]);
+    const operation = a.get('task') ?? '';
+    // op_key is `<resource>_<task>_<interval ms>`; resource ids may contain underscores.
+    const resource = (a.get('op_key') ?? '').replace(new RegExp(`_${operation}_${a.get('interval') ?? '\\d+'}$`), '');
+    return {
+      resource,
+      node: a.get('node') ?? '',
+      operation,
+      status: a.get('status') ?? '',
+      reason: a.get('exitreason') ?? '',
+      at: a.get('last-rc-change') ?? '',
+    };
+  });
   return {
     connected,
     statusMessage: statusAttrs.get('message') ?? null,
@@ -120,5 +153,6 @@ export function parseCrmMonitor(xml: string): CrmMonitor {
     nodes,
     resources,
     fenceHistory,
+    failures,
   };
 }

@@ -4,6 +4,7 @@ import { deriveAlerts, stateChanged } from '../../../provisioning/monitor/alerts
 import { pollTimeoutMs } from '../../../provisioning/monitor/monitor';
 import { unreachableSample, type NodeSample } from '../../../provisioning/monitor/collect';
 import { buildPairState, type PairConfig } from '../../../provisioning/monitor/model';
+import { parseCrmMonitor } from '../../../provisioning/monitor/parse/crm-mon';
 import { parseProcDrbd84 } from '../../../provisioning/monitor/parse/drbd';
 import { formatStatus } from '../../../provisioning/cli/format/status';
 import { fixture, sampleFromCapture } from './fixtures';
@@ -164,6 +165,40 @@ describe('alerts derived from successive states', () => {
     expect(moved[0]?.message).toMatch(/^VM web moved from .+ to .+\.$/);
     // Back where it last ran: no move to report.
     expect(deriveAlerts(nowhere, onA, places).map((a) => a.kind)).not.toContain('failover');
+  });
+});
+
+describe('failed operations (a VM restarted in place)', () => {
+  const recorded = parseCrmMonitor(fixture('pacemaker', 'vm-lab-vm-monitor-timed-out.xml'));
+  it('reads crm_mon\'s failures: the resource, node, operation and why', () => {
+    expect(recorded.failures).toEqual([
+      {
+        resource: 'vm-guest1',
+        node: 'lockstep-va',
+        operation: 'monitor',
+        status: 'Timed Out',
+        reason: 'Resource agent did not complete within 30s',
+        at: '2026-11-29 21:20:35Z',
+      },
+    ]);
+    expect(parseCrmMonitor(fixture('lab', 'healthy', 'a', 'crm_mon.out')).failures).toEqual([]);
+  });
+  it('the state carries each failure once, with its VM; a new one is an alert, the same one again is not', () => {
+    const samples = healthy().map((sample) => ({ ...sample, crm: sample.crm && { ...sample.crm, failures: recorded.failures } })) as [NodeSample, NodeSample];
+    const failing = buildPairState(config, samples, T1);
+    expect(failing.failures).toEqual([{ ...recorded.failures[0], vm: 'guest1' }]);
+    // Kept on record, the failure alone does not change the pair's level.
+    expect(failing.level).toBe(buildPairState(config, healthy(), T0).level);
+    const alerts = deriveAlerts(buildPairState(config, healthy(), T0), failing);
+    expect(alerts.map((alert) => [alert.kind, alert.severity, alert.message])).toEqual([
+      [
+        'resource-failed',
+        'warn',
+        'VM guest1: monitor failed on lockstep-va (Timed Out: Resource agent did not complete within 30s); the cluster recovers it (a restart, or a move to the other node). `crm_resource --cleanup --resource vm-guest1` clears the record.',
+      ],
+    ]);
+    expect(stateChanged(buildPairState(config, healthy(), T0), failing)).toBe(true);
+    expect(deriveAlerts(failing, { ...failing, at: new Date('2026-11-29T11:52:10Z').toISOString() })).toEqual([]);
   });
 });
 
