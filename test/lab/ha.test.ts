@@ -197,8 +197,9 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       // The admin moves the VM back to the returned server through the console's action.
       const survivorLog = await consoleLog(survivor);
       const lastTick = lastMatch(survivorLog, TICK_LINE)![0]!;
-      // Under TCG the cluster may have restarted the VM on the survivor meanwhile (a monitor
-      // that timed out): the boot after the move is the one after the survivor's last boot.
+      // Under TCG the cluster may restart the VM in place (a 10 s monitor that took over its
+      // 30 s): boots are counted on the disk, so the move shows as a boot after the survivor's
+      // last one, and every boot must resume at the last acknowledged tick or later.
       const lastBoot = lastMatch(survivorLog, TICK_LINE)![1]!;
       const failures = (await ssh(survivor.address, 'crm_mon -1 --output-as=xml')).stdout.match(/<failure\b[^>]*>/g) ?? [];
       console.info(`before the move: ${VM} on ${survivor.hostname} at boot ${lastBoot}, tick ${lastTick}; the cluster's failed operations: ${failures.length === 0 ? 'none' : failures.join(' ')}`);
@@ -208,7 +209,7 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       expect((await runningNode()).hostname).toBe(primary.hostname);
       const moved = await poll(async () => {
         const boot = lastMatch(await consoleLog(primary), BOOT_LINE);
-        return boot?.[0] === lastBoot + 1 ? boot : undefined;
+        return boot && boot[0]! > lastBoot ? boot : undefined;
       }, 600_000);
       console.info(`after the move: "boot ${moved[0]} resumed at tick ${moved[1]}" on ${primary.hostname}; the survivor's console ends with "${survivorLog.trim().split('\n').at(-1)}" then "${(await consoleLog(survivor)).trim().split('\n').at(-1)}"`);
       expect(moved[1]).toBeGreaterThanOrEqual(lastTick);
