@@ -305,7 +305,7 @@ describe.skipIf(skipReason !== null)(
       const fencing = (await applyChangesNothing(ipmi!)).find(
         (event) => event.type === 'step-finished' && event.step === 'fencing.ipmi',
       );
-      expect(fencing).toMatchObject({ outcome: 'noop', reason: 'both fence_ipmilan devices are configured as planned' });
+      expect(fencing).toMatchObject({ outcome: 'noop', reason: 'both fence_ipmilan devices are configured as planned, their passwords in root-only files' });
     });
 
     it(
