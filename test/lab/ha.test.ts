@@ -220,6 +220,32 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
       watcher = undefined;
     }
   }, 1_800_000); // kill → failover (~90 s), restart and resync (~3 min), migrate with a clean stop (~4 min), on TCG
+
+  it('vm level none lets libvirt alone run the guest, and ha gives it back to the cluster, neither restarting it', async () => {
+    const host = await runningNode();
+    const bootBefore = lastMatch(await consoleLog(host), BOOT_LINE)![0]!;
+    const level = (to: string) =>
+      runProcess(process.execPath, [join(REPO_ROOT, 'bin/lockstep.mjs'), 'vm', 'level', VM, to, '-c', info.siteFile, '--known-hosts', info.knownHostsPath, '--yes'], { env, timeoutMs: 600_000 });
+
+    const none = await level('none');
+    console.info(`vm level ${VM} none (exit ${none.code}, ${(none.elapsedMs / 1000).toFixed(0)} s): ${none.stdout}${none.stderr}`);
+    expect(none.code, none.stderr + none.stdout).toBe(0);
+    // The resource is gone from the configuration (crm_mon may still list its old failures).
+    expect((await ssh(host.address, `cibadmin --query --xpath "//primitive[@id='vm-${VM}']" >/dev/null 2>&1; echo $?`)).stdout.trim()).not.toBe('0');
+    expect((await ssh(host.address, `virsh -c qemu:///system domstate ${VM}`)).stdout.trim()).toBe('running');
+
+    const ha = await level('ha');
+    console.info(`vm level ${VM} ha (exit ${ha.code}, ${(ha.elapsedMs / 1000).toFixed(0)} s): ${ha.stdout}${ha.stderr}`);
+    expect(ha.code, ha.stderr + ha.stdout).toBe(0);
+    expect((await runningNode()).hostname).toBe(host.hostname);
+    // Still the same boot, still counting: the guest never noticed.
+    const tickNow = lastMatch(await consoleLog(host), TICK_LINE)![0]!;
+    const later = await poll(async () => {
+      const tick = lastMatch(await consoleLog(host), TICK_LINE);
+      return tick && tick[0]! > tickNow ? tick : undefined;
+    }, 120_000);
+    expect(later[1]).toBe(bootBefore);
+  }, 900_000);
 });
 
 /**
