@@ -7,7 +7,7 @@ import type { CrmMonitor } from '../monitor/parse/crm-mon';
 import type { VirshDomain } from '../monitor/parse/virsh';
 import { command } from '../util/shell';
 import { readCluster, readDomains, waitForCluster } from './cluster-view';
-import { renderVmPrimitive, resourceIdFor, vmConfigPath } from '../recipes/vm/cluster-xml';
+import { haIds, renderColocation, renderOrder, renderVmPrimitive, resourceIdFor, vmConfigPath } from '../recipes/vm/cluster-xml';
 import { managedVms, noSuchVm, vmResource } from './vm-resource';
 
 /**
@@ -39,14 +39,22 @@ export function decideLevel(crm: CrmMonitor, defined: readonly DomainsByNode[], 
       if (!known.includes(vm)) throw noSuchVm(vm, known);
       return { kind: 'noop', reason: `${vm} is not managed by the cluster (level none already)` };
     }
+    const ids = haIds(vm);
     return {
       kind: 'change',
       changes: [
         {
-          summary: `stop the cluster managing ${vm} (it keeps running${resource.nodes[0] ? ` on ${resource.nodes[0]}` : ''}, and is no longer restarted on the other node when this one fails)`,
+          summary: `stop the cluster managing ${vm} (it keeps running${resource.nodes[0] ? ` on ${resource.nodes[0]}` : ''}, and is no longer restarted on the other node when this one fails${mirrored(crm, vm) ? '; its disk stays mirrored' : ''})`,
           commands: [
             command('crm_resource', '--clear', '--resource', resource.id),
             command('crm_resource', '--resource', resource.id, '--meta', '--set-parameter', 'is-managed', '--parameter-value', 'false'),
+            // The rules that tie it to its disk name it: they go first, the CIB refuses dangling references.
+            ...(mirrored(crm, vm)
+              ? [
+                  command('cibadmin', '--delete', '--scope', 'constraints', '--xml-text', `<rsc_colocation id="${ids.colocation}"/>`),
+                  command('cibadmin', '--delete', '--scope', 'constraints', '--xml-text', `<rsc_order id="${ids.order}"/>`),
+                ]
+              : []),
             command('cibadmin', '--delete', '--scope', 'resources', '--xml-text', `<primitive id="${resource.id}"/>`),
           ],
         },
@@ -64,12 +72,37 @@ export function decideLevel(crm: CrmMonitor, defined: readonly DomainsByNode[], 
         summary: `copy ${vm}'s libvirt definition from ${source.node} to ${vmConfigPath(vm)} on both nodes, and turn off libvirt's own autostart of it`,
         commands: [command('virsh', '-c', 'qemu:///system', 'dumpxml', vm), `sftp put ${vmConfigPath(vm)} (both nodes)`, command('virsh', '-c', 'qemu:///system', 'autostart', '--disable', vm)],
       },
-      {
-        summary: `make ${vm} a cluster resource (${resourceIdFor(vm)}, ocf:heartbeat:VirtualDomain) that Pacemaker restarts on the survivor`,
-        commands: [`${command('cibadmin', '--create', '--scope', 'resources', '--xml-pipe')} < ${resourceIdFor(vm)}`],
-      },
+      mirrored(crm, vm)
+        ? {
+            summary: `make ${vm} a cluster resource (${resourceIdFor(vm)}, ocf:heartbeat:VirtualDomain) tied to its mirrored disk (${haIds(vm).clone}), taken over where it runs without a restart`,
+            commands: haWithDiskCommands(vm),
+          }
+        : {
+            summary: `make ${vm} a cluster resource (${resourceIdFor(vm)}, ocf:heartbeat:VirtualDomain) that Pacemaker restarts on the survivor`,
+            commands: [`${command('cibadmin', '--create', '--scope', 'resources', '--xml-pipe')} < ${resourceIdFor(vm)}`],
+          },
     ],
   };
+}
+
+/** The VM's disk is a Lockstep mirrored disk (`vm create`): its DRBD clone is in the cluster. */
+function mirrored(crm: CrmMonitor, vm: string): boolean {
+  return crm.resources.some((resource) => resource.id === haIds(vm).drbd);
+}
+
+/**
+ * A VM on a mirrored disk is running already: it is added unmanaged (watched, never
+ * started or stopped), then the rules that keep it with its Primary disk, then handed to
+ * the cluster — which finds it running where its disk is Primary and leaves it there.
+ */
+function haWithDiskCommands(vm: string): string[] {
+  const ids = haIds(vm);
+  return [
+    `${command('cibadmin', '--create', '--scope', 'resources', '--xml-pipe')} < ${ids.vm} (unmanaged)`,
+    `${command('cibadmin', '--create', '--scope', 'constraints', '--xml-pipe')} < ${renderColocation(vm)}`,
+    `${command('cibadmin', '--create', '--scope', 'constraints', '--xml-pipe')} < ${renderOrder(vm)}`,
+    command('crm_resource', '--resource', ids.vm, '--meta', '--delete-parameter', 'is-managed'),
+  ];
 }
 
 /** Why the VM is not (yet) at the level, or null when it is. */
@@ -103,7 +136,7 @@ export function vmLevelAction(vm: string, level: AvailabilityLevel): Action {
       if (decision.kind === 'noop') return;
       if (level === 'none') {
         for (const line of decision.changes.flatMap((change) => change.commands))
-          await run(view.via, line, { timeoutMs: 60_000, okCodes: line.includes('--clear') ? [105, 6] : [] });
+          await run(view.via, line, { timeoutMs: 60_000, okCodes: line.includes('--clear') || line.includes('--scope constraints') ? [105, 6] : [] });
         return;
       }
       const source = domains.find((entry) => entry.node.label === decision.source)?.node;
@@ -114,7 +147,16 @@ export function vmLevelAction(vm: string, level: AvailabilityLevel): Action {
         await node.transport.upload(Buffer.from(xml.stdout), vmConfigPath(vm), { mode: 0o600, sudo: true });
       }
       await run(source, command('virsh', '-c', 'qemu:///system', 'autostart', '--disable', vm), { okCodes: [1] });
-      await run(view.via, command('cibadmin', '--create', '--scope', 'resources', '--xml-pipe'), { stdin: renderVmPrimitive(vm), timeoutMs: 60_000 });
+      const create = (scope: string, xml: string) =>
+        run(view.via, command('cibadmin', '--create', '--scope', scope, '--xml-pipe'), { stdin: xml, timeoutMs: 60_000 });
+      if (!mirrored(view.crm, vm)) {
+        await create('resources', renderVmPrimitive(vm));
+        return;
+      }
+      await create('resources', renderVmPrimitive(vm, { unmanaged: true }));
+      await create('constraints', renderColocation(vm));
+      await create('constraints', renderOrder(vm));
+      await run(view.via, command('crm_resource', '--resource', haIds(vm).vm, '--meta', '--delete-parameter', 'is-managed'), { timeoutMs: 60_000 });
     },
     async verify(context) {
       if (level === 'ha') {

@@ -23,9 +23,10 @@ export function haIds(vm: string): { readonly vm: string; readonly clone: string
 
 /**
  * The VirtualDomain primitive. `targetRole: 'Stopped'` creates it stopped, so that it
- * cannot start anywhere before the constraints that tie it to its disk exist.
+ * cannot start anywhere before the constraints that tie it to its disk exist;
+ * `unmanaged` creates it watched but untouched, for a VM that already runs (`vm level ha`).
  */
-export function renderVmPrimitive(vm: string, options: { targetRole?: 'Stopped' } = {}): string {
+export function renderVmPrimitive(vm: string, options: { targetRole?: 'Stopped'; unmanaged?: boolean } = {}): string {
   const id = resourceIdFor(vm);
   return [
     `<primitive id="${id}" class="ocf" provider="heartbeat" type="VirtualDomain">`,
@@ -37,6 +38,7 @@ export function renderVmPrimitive(vm: string, options: { targetRole?: 'Stopped' 
     `  <meta_attributes id="${id}-meta">`,
     `    <nvpair id="${id}-stickiness" name="resource-stickiness" value="100"/>`,
     ...(options.targetRole ? [`    <nvpair id="${id}-target-role" name="target-role" value="${options.targetRole}"/>`] : []),
+    ...(options.unmanaged ? [`    <nvpair id="${id}-is-managed" name="is-managed" value="false"/>`] : []),
     '  </meta_attributes>',
     '  <operations>',
     `    <op id="${id}-monitor" name="monitor" interval="10s" timeout="30s"/>`,

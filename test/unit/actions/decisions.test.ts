@@ -149,6 +149,35 @@ describe('VM actions (decided from crm_mon and virsh)', () => {
     expect(renderVmPrimitive('web1')).toContain('<nvpair id="vm-web1-config" name="config" value="/etc/lockstep/vms/web1.xml"/>');
   });
 
+  it('a VM on a mirrored disk (vm create): none removes its disk rules first; ha brings them back and takes it over unmanaged first', () => {
+    const disk = (on: string[], role: string): CrmResourceInfo => ({ id: 'drbd-web1', agent: 'ocf:linbit:drbd', role, active: true, failed: false, nodes: on });
+    const managed = cluster(pair, [disk(['lockstep-a'], 'Promoted'), disk(['lockstep-b'], 'Unpromoted'), vm('vm-web1', ['lockstep-a'])]);
+    const none = decideLevel(managed, [], 'web1', 'none');
+    expect(none.kind === 'change' && none.changes[0]?.summary).toBe(
+      'stop the cluster managing web1 (it keeps running on lockstep-a, and is no longer restarted on the other node when this one fails; its disk stays mirrored)',
+    );
+    expect(none.kind === 'change' && none.changes[0]?.commands).toEqual([
+      'crm_resource --clear --resource vm-web1',
+      'crm_resource --resource vm-web1 --meta --set-parameter is-managed --parameter-value false',
+      `cibadmin --delete --scope constraints --xml-text '<rsc_colocation id="col-web1"/>'`,
+      `cibadmin --delete --scope constraints --xml-text '<rsc_order id="ord-web1"/>'`,
+      `cibadmin --delete --scope resources --xml-text '<primitive id="vm-web1"/>'`,
+    ]);
+    const unmanagedVm = cluster(pair, [disk(['lockstep-a'], 'Promoted'), disk(['lockstep-b'], 'Unpromoted')]);
+    const defined = [{ node: '10.211.0.11', domains: [{ id: 1, name: 'web1', state: 'running' }] }, { node: '10.211.0.12', domains: [] }];
+    const ha = decideLevel(unmanagedVm, defined, 'web1', 'ha');
+    expect(ha.kind === 'change' && ha.changes[1]).toEqual({
+      summary: 'make web1 a cluster resource (vm-web1, ocf:heartbeat:VirtualDomain) tied to its mirrored disk (ms-web1), taken over where it runs without a restart',
+      commands: [
+        'cibadmin --create --scope resources --xml-pipe < vm-web1 (unmanaged)',
+        'cibadmin --create --scope constraints --xml-pipe < <rsc_colocation id="col-web1" rsc="vm-web1" with-rsc="ms-web1" with-rsc-role="Promoted" score="INFINITY"/>',
+        'cibadmin --create --scope constraints --xml-pipe < <rsc_order id="ord-web1" first="ms-web1" first-action="promote" then="vm-web1" then-action="start" kind="Mandatory"/>',
+        'crm_resource --resource vm-web1 --meta --delete-parameter is-managed',
+      ],
+    });
+    expect(renderVmPrimitive('web1', { unmanaged: true })).toContain('<nvpair id="vm-web1-is-managed" name="is-managed" value="false"/>');
+  });
+
   it('level none unmanages then removes the resource; ft is refused, not faked', () => {
     const managed = cluster(pair, [vm('vm-web1', ['lockstep-a'])]);
     const decision = decideLevel(managed, [], 'web1', 'none');
