@@ -14,9 +14,12 @@ import { managedVms, noSuchVm, vmResource } from './vm-resource';
  * A VM's availability level. `ha`: Pacemaker runs it as an `ocf:heartbeat:VirtualDomain`
  * resource from a copy of its libvirt XML kept on both nodes, and restarts it on the
  * survivor when its node fails (its disks must be on the mirrored storage for that to
- * work). `none`: libvirt alone runs it; the resource is removed after being set
- * unmanaged, so Pacemaker leaves the running VM alone. `ft` (COLO lock-stepping) is not
- * offered by this version and is refused rather than faked.
+ * work). `none`: the resource stays but unmanaged (`is-managed=false`): Pacemaker only
+ * watches the VM, never stops, restarts or moves it, and libvirt alone runs it. (Deleting
+ * the resource would not do: Pacemaker stops a deleted resource it still has history of —
+ * the VM lab's HA test saw `vm level none` stop the guest that way.) Back to `ha` is
+ * handing it back. `ft` (COLO lock-stepping) is not offered by this version and is refused
+ * rather than faked.
  */
 
 /** Where each reachable node has the VM defined in libvirt. */
@@ -39,28 +42,30 @@ export function decideLevel(crm: CrmMonitor, defined: readonly DomainsByNode[], 
       if (!known.includes(vm)) throw noSuchVm(vm, known);
       return { kind: 'noop', reason: `${vm} is not managed by the cluster (level none already)` };
     }
-    const ids = haIds(vm);
+    if (!resource.managed) return { kind: 'noop', reason: `${vm} is level none already (${resource.id} is unmanaged: only watched)` };
     return {
       kind: 'change',
       changes: [
         {
-          summary: `stop the cluster managing ${vm} (it keeps running${resource.nodes[0] ? ` on ${resource.nodes[0]}` : ''}, and is no longer restarted on the other node when this one fails${mirrored(crm, vm) ? '; its disk stays mirrored' : ''})`,
+          summary: `stop the cluster managing ${vm} (it keeps running${resource.nodes[0] ? ` on ${resource.nodes[0]}` : ''}; ${resource.id} stays, unmanaged: watched, never restarted or moved to the other node)`,
           commands: [
             command('crm_resource', '--clear', '--resource', resource.id),
             command('crm_resource', '--resource', resource.id, '--meta', '--set-parameter', 'is-managed', '--parameter-value', 'false'),
-            // The rules that tie it to its disk name it: they go first, the CIB refuses dangling references.
-            ...(mirrored(crm, vm)
-              ? [
-                  command('cibadmin', '--delete', '--scope', 'constraints', '--xml-text', `<rsc_colocation id="${ids.colocation}"/>`),
-                  command('cibadmin', '--delete', '--scope', 'constraints', '--xml-text', `<rsc_order id="${ids.order}"/>`),
-                ]
-              : []),
-            command('cibadmin', '--delete', '--scope', 'resources', '--xml-text', `<primitive id="${resource.id}"/>`),
           ],
         },
       ],
     };
   }
+  if (resource && !resource.managed)
+    return {
+      kind: 'change',
+      changes: [
+        {
+          summary: `give ${vm} back to the cluster (${resource.id} managed again: restarted on the survivor if its node fails)`,
+          commands: [manageCommand(resource.id)],
+        },
+      ],
+    };
   if (resource) return { kind: 'noop', reason: `${vm} is already ha (cluster resource ${resource.id})` };
   const source = defined.find((entry) => entry.domains.some((domain) => domain.name === vm));
   if (!source) throw noSuchVm(vm, known);
@@ -101,15 +106,21 @@ function haWithDiskCommands(vm: string): string[] {
     `${command('cibadmin', '--create', '--scope', 'resources', '--xml-pipe')} < ${ids.vm} (unmanaged)`,
     `${command('cibadmin', '--create', '--scope', 'constraints', '--xml-pipe')} < ${renderColocation(vm)}`,
     `${command('cibadmin', '--create', '--scope', 'constraints', '--xml-pipe')} < ${renderOrder(vm)}`,
-    command('crm_resource', '--resource', ids.vm, '--meta', '--delete-parameter', 'is-managed'),
+    manageCommand(ids.vm),
   ];
+}
+
+/** Hands an unmanaged resource back to the cluster. */
+function manageCommand(resourceId: string): string {
+  return command('crm_resource', '--resource', resourceId, '--meta', '--delete-parameter', 'is-managed');
 }
 
 /** Why the VM is not (yet) at the level, or null when it is. */
 export function levelProblem(crm: CrmMonitor, vm: string, level: AvailabilityLevel): string | null {
   const resource = vmResource(crm, vm);
-  if (level === 'none') return resource ? `${resource.id} is still a cluster resource` : null;
+  if (level === 'none') return resource?.managed ? `${resource.id} is still managed by the cluster` : null;
   if (!resource) return `${resourceIdFor(vm)} is not in the cluster yet`;
+  if (!resource.managed) return `${resource.id} is still unmanaged`;
   if (resource.failed) return `${resource.id} failed (read \`crm_mon -1 -f\`)`;
   return resource.active && resource.role === 'Started' ? null : `${resource.id} is not running yet`;
 }
@@ -134,9 +145,11 @@ export function vmLevelAction(vm: string, level: AvailabilityLevel): Action {
     async apply(context) {
       const { view, domains, decision } = await decide(context);
       if (decision.kind === 'noop') return;
-      if (level === 'none') {
+      const resource = vmResource(view.crm, vm);
+      if (level === 'none' || resource) {
+        // Level none, or an unmanaged resource handed back: the decided crm_resource commands.
         for (const line of decision.changes.flatMap((change) => change.commands))
-          await run(view.via, line, { timeoutMs: 60_000, okCodes: line.includes('--clear') || line.includes('--scope constraints') ? [105, 6] : [] });
+          await run(view.via, line, { timeoutMs: 60_000, okCodes: line.includes('--clear') ? [105, 6] : [] });
         return;
       }
       const source = domains.find((entry) => entry.node.label === decision.source)?.node;
@@ -156,7 +169,7 @@ export function vmLevelAction(vm: string, level: AvailabilityLevel): Action {
       await create('resources', renderVmPrimitive(vm, { unmanaged: true }));
       await create('constraints', renderColocation(vm));
       await create('constraints', renderOrder(vm));
-      await run(view.via, command('crm_resource', '--resource', haIds(vm).vm, '--meta', '--delete-parameter', 'is-managed'), { timeoutMs: 60_000 });
+      await run(view.via, manageCommand(haIds(vm).vm), { timeoutMs: 60_000 });
     },
     async verify(context) {
       if (level === 'ha') {

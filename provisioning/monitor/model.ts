@@ -373,7 +373,8 @@ function buildVms(
     const active = (state: string | null): boolean => state === 'running' || state === 'paused' || state === 'in shutdown';
     const on = KEYS.filter((_, index) => active(states[index] ?? null));
     const resource = managed.find((r) => r.id === name || r.id === `vm-${name}`);
-    const level = resource ? 'ha' : 'none';
+    // An unmanaged resource is only watched: the cluster would not restart the VM (level none).
+    const level = resource?.managed ? 'ha' : 'none';
     const runsOn = on[0] ?? null;
     const state = runsOn ? (states[runsOn === 'a' ? 0 : 1] ?? 'unknown') : (states.find((s) => s !== null) ?? 'not defined');
     return {

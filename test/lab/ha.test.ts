@@ -230,8 +230,8 @@ describe.skipIf(skipReason !== undefined)('the pair on the VM lab (real kernels,
     const none = await level('none');
     console.info(`vm level ${VM} none (exit ${none.code}, ${(none.elapsedMs / 1000).toFixed(0)} s): ${none.stdout}${none.stderr}`);
     expect(none.code, none.stderr + none.stdout).toBe(0);
-    // The resource is gone from the configuration (crm_mon may still list its old failures).
-    expect((await ssh(host.address, `cibadmin --query --xpath "//primitive[@id='vm-${VM}']" >/dev/null 2>&1; echo $?`)).stdout.trim()).not.toBe('0');
+    // The resource stays, unmanaged: Pacemaker only watches the VM.
+    expect((await ssh(host.address, 'crm_mon -1 -r')).stdout).toMatch(new RegExp(`vm-${VM}\\s.*Started ${host.hostname} \\(unmanaged\\)`));
     expect((await ssh(host.address, `virsh -c qemu:///system domstate ${VM}`)).stdout.trim()).toBe('running');
 
     const ha = await level('ha');

@@ -21,6 +21,8 @@ export interface CrmResourceInfo {
   readonly role: string;
   readonly active: boolean;
   readonly failed: boolean;
+  /** False when Pacemaker only watches it (`is-managed=false`: never started, stopped or moved). */
+  readonly managed: boolean;
   /** Nodes it runs on (more than one for clones, or a resource active twice). */
   readonly nodes: readonly string[];
 }
@@ -115,6 +117,7 @@ export function parseCrmMonitor(xml: string): CrmMonitor {
       role: a.get('role') ?? '',
       active: a.get('active') === 'true',
       failed: a.get('failed') === 'true',
+      managed: a.get('managed') !== 'false',
       nodes: on,
     });
   }

@@ -28,6 +28,7 @@ const vm = (id: string, on: string[], patch: Partial<CrmResourceInfo> = {}): Crm
   role: on.length ? 'Started' : 'Stopped',
   active: on.length > 0,
   failed: false,
+  managed: true,
   nodes: on,
   ...patch,
 });
@@ -149,20 +150,23 @@ describe('VM actions (decided from crm_mon and virsh)', () => {
     expect(renderVmPrimitive('web1')).toContain('<nvpair id="vm-web1-config" name="config" value="/etc/lockstep/vms/web1.xml"/>');
   });
 
-  it('a VM on a mirrored disk (vm create): none removes its disk rules first; ha brings them back and takes it over unmanaged first', () => {
-    const disk = (on: string[], role: string): CrmResourceInfo => ({ id: 'drbd-web1', agent: 'ocf:linbit:drbd', role, active: true, failed: false, nodes: on });
+  it('level none leaves the resource, unmanaged (a deleted resource would be stopped); ha hands it back; a VM on a mirrored disk gets its disk rules', () => {
+    const disk = (on: string[], role: string): CrmResourceInfo => ({ id: 'drbd-web1', agent: 'ocf:linbit:drbd', role, active: true, failed: false, managed: true, nodes: on });
     const managed = cluster(pair, [disk(['lockstep-a'], 'Promoted'), disk(['lockstep-b'], 'Unpromoted'), vm('vm-web1', ['lockstep-a'])]);
     const none = decideLevel(managed, [], 'web1', 'none');
-    expect(none.kind === 'change' && none.changes[0]?.summary).toBe(
-      'stop the cluster managing web1 (it keeps running on lockstep-a, and is no longer restarted on the other node when this one fails; its disk stays mirrored)',
-    );
-    expect(none.kind === 'change' && none.changes[0]?.commands).toEqual([
-      'crm_resource --clear --resource vm-web1',
-      'crm_resource --resource vm-web1 --meta --set-parameter is-managed --parameter-value false',
-      `cibadmin --delete --scope constraints --xml-text '<rsc_colocation id="col-web1"/>'`,
-      `cibadmin --delete --scope constraints --xml-text '<rsc_order id="ord-web1"/>'`,
-      `cibadmin --delete --scope resources --xml-text '<primitive id="vm-web1"/>'`,
+    expect(none.kind === 'change' && none.changes[0]).toEqual({
+      summary: 'stop the cluster managing web1 (it keeps running on lockstep-a; vm-web1 stays, unmanaged: watched, never restarted or moved to the other node)',
+      commands: ['crm_resource --clear --resource vm-web1', 'crm_resource --resource vm-web1 --meta --set-parameter is-managed --parameter-value false'],
+    });
+    const watched = cluster(pair, [disk(['lockstep-a'], 'Promoted'), vm('vm-web1', ['lockstep-a'], { managed: false })]);
+    expect(decideLevel(watched, [], 'web1', 'none')).toEqual({ kind: 'noop', reason: 'web1 is level none already (vm-web1 is unmanaged: only watched)' });
+    expect(levelProblem(watched, 'web1', 'none')).toBeNull();
+    expect(levelProblem(managed, 'web1', 'none')).toBe('vm-web1 is still managed by the cluster');
+    const back = decideLevel(watched, [], 'web1', 'ha');
+    expect(back.kind === 'change' && back.changes).toEqual([
+      { summary: 'give web1 back to the cluster (vm-web1 managed again: restarted on the survivor if its node fails)', commands: ['crm_resource --resource vm-web1 --meta --delete-parameter is-managed'] },
     ]);
+    expect(levelProblem(watched, 'web1', 'ha')).toBe('vm-web1 is still unmanaged');
     const unmanagedVm = cluster(pair, [disk(['lockstep-a'], 'Promoted'), disk(['lockstep-b'], 'Unpromoted')]);
     const defined = [{ node: '10.211.0.11', domains: [{ id: 1, name: 'web1', state: 'running' }] }, { node: '10.211.0.12', domains: [] }];
     const ha = decideLevel(unmanagedVm, defined, 'web1', 'ha');
@@ -178,15 +182,13 @@ describe('VM actions (decided from crm_mon and virsh)', () => {
     expect(renderVmPrimitive('web1', { unmanaged: true })).toContain('<nvpair id="vm-web1-is-managed" name="is-managed" value="false"/>');
   });
 
-  it('level none unmanages then removes the resource; ft is refused, not faked', () => {
+  it('level none unmanages the resource; ft is refused, not faked', () => {
     const managed = cluster(pair, [vm('vm-web1', ['lockstep-a'])]);
     const decision = decideLevel(managed, [], 'web1', 'none');
     expect(decision.kind === 'change' && decision.changes[0]?.commands).toEqual([
       'crm_resource --clear --resource vm-web1',
       'crm_resource --resource vm-web1 --meta --set-parameter is-managed --parameter-value false',
-      "cibadmin --delete --scope resources --xml-text '<primitive id=\"vm-web1\"/>'",
     ]);
-    expect(levelProblem(managed, 'web1', 'none')).toBe('vm-web1 is still a cluster resource');
     expect(levelProblem(healthy, 'web1', 'none')).toBeNull();
     const ft = refusal(() => decideLevel(managed, [], 'web1', 'ft'));
     expect(ft.code).toBe('action.refused');

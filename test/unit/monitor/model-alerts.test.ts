@@ -183,6 +183,17 @@ describe('failed operations (a VM restarted in place)', () => {
     ]);
     expect(parseCrmMonitor(fixture('lab', 'healthy', 'a', 'crm_mon.out')).failures).toEqual([]);
   });
+  it('a VM whose resource is unmanaged (vm level none) is level none: watched, not protected', () => {
+    const xml = fixture('pacemaker', 'vm-lab-vm-monitor-timed-out.xml');
+    const vmOf = (crm: ReturnType<typeof parseCrmMonitor>) => crm.resources.find((resource) => resource.id === 'vm-guest1');
+    expect(vmOf(recorded)?.managed).toBe(true);
+    const watched = parseCrmMonitor(xml.replace(/(<resource id="vm-guest1"[^>]*?)managed="true"/, '$1managed="false"'));
+    expect(vmOf(watched)?.managed).toBe(false);
+    const withVm = (crm: ReturnType<typeof parseCrmMonitor>) =>
+      healthy().map((sample) => ({ ...sample, crm: sample.crm && { ...sample.crm, resources: crm.resources } })) as [NodeSample, NodeSample];
+    expect(buildPairState(config, withVm(recorded), T1).vms.map((vm) => [vm.name, vm.level])).toEqual([['guest1', 'ha']]);
+    expect(buildPairState(config, withVm(watched), T1).vms.map((vm) => [vm.name, vm.level, vm.protected])).toEqual([['guest1', 'none', false]]);
+  });
   it('the state carries each failure once, with its VM; a new one is an alert, the same one again is not', () => {
     const samples = healthy().map((sample) => ({ ...sample, crm: sample.crm && { ...sample.crm, failures: recorded.failures } })) as [NodeSample, NodeSample];
     const failing = buildPairState(config, samples, T1);
