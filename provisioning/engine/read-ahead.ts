@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { StepTarget } from '../api/apply-events';
 import { nodeContext, pairContext, type EngineSession } from './session';
 import type { Decision, Step } from './types';
@@ -35,6 +36,8 @@ export function startReadAhead(
   now: () => Date,
 ): ReadAhead {
   const controller = new AbortController();
+  // Every command of every step listens to this one signal at once (Node warns past 10).
+  setMaxListeners(Math.max(10, steps.length * 8), controller.signal);
   const stopOnCancel = (): void => controller.abort();
   signal.addEventListener('abort', stopOnCancel, { once: true });
   const results = new Map<string, Promise<ReadAheadDone | undefined>>();

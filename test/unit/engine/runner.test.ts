@@ -235,6 +235,24 @@ describe('applySteps', () => {
     expect(Math.min(...durations)).toBeGreaterThanOrEqual(25);
   });
 
+  it('reads many steps at once without Node warning about the listeners on their shared signal', async () => {
+    const servers = newServers();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      // Each read listens to the signal, as a command on the transport does.
+      const listening = { onInspect: (context: { signal: AbortSignal }) => context.signal.addEventListener('abort', () => undefined) };
+      const steps = Array.from({ length: 14 }, (_, index) => setStep(servers, `step-${index}`, `k${index}`, 'v', listening));
+      for (const node of [servers.a, servers.b]) steps.forEach((_, index) => node.set(`k${index}`, 'v'));
+      expect((await runWith(steps).result).counts.noop).toBe(14);
+      await sleep(10);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('inspects the steps after a change afresh instead of trusting what was read before it', async () => {
     const servers = newServers();
     servers.a.set('x', '1');
