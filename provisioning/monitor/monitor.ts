@@ -272,9 +272,13 @@ export class PairMonitor {
 /**
  * How long a poll may take before its node counts as unreachable: 10 s, or three times
  * what the node's last answered poll took when that is longer (a slow but alive server,
- * e.g. an emulated one under load, is not a lost one), at most 30 s. A node that dies
- * is found sooner by the connection's keepalive than by this timeout.
+ * e.g. an emulated one under load, is not a lost one), at most 30 s. A node with no
+ * answered poll yet (the first poll, or `lockstep status` once) gets the 30 s: nothing says
+ * yet how fast it is, and calling a slow node unreachable is the worse mistake (the VM lab's
+ * busy server took over 10 s and a one-shot status called it lost). A node that dies is
+ * found sooner by the connection's keepalive than by this timeout.
  */
 export function pollTimeoutMs(lastPollMs: number | null): number {
-  return Math.min(30_000, Math.max(10_000, 3 * (lastPollMs ?? 0)));
+  if (lastPollMs === null) return 30_000;
+  return Math.min(30_000, Math.max(10_000, 3 * lastPollMs));
 }
