@@ -4,12 +4,12 @@ import { pathToFileURL } from 'node:url';
 import { createLockstepService } from '../provisioning/service/service';
 import { APP_ORIGIN, forwardEvents, isAppUrl, registerIpc } from './ipc';
 import { secretStorageState } from './secrets';
-import { CONTENT_SECURITY_POLICY, secureWebPreferences } from './window-options';
+import { allowsPermission, CONTENT_SECURITY_POLICY, secureWebPreferences } from './window-options';
 
 /**
  * Electron main: one window on the app's own `app://lockstep` origin, locked down the
  * way VS Code and GitHub Desktop lock theirs (context isolation, sandbox, no Node in
- * the page, strict CSP, no navigation, no new windows, no permissions), and the
+ * the page, strict CSP, no navigation, no new windows, no permission but notifications), and the
  * contract registered on IPC, served by the same service as the web bridge.
  */
 
@@ -37,9 +37,11 @@ function serveRenderer(): void {
 }
 
 function lockDown(): void {
-  // No camera, microphone, notifications, geolocation…: the console asks for none.
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // Notifications for the console's alerts; no camera, microphone, geolocation…
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(allowsPermission(permission, details.requestingUrl)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => allowsPermission(permission, requestingOrigin));
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event, url) => {
       if (!isAppUrl(url)) event.preventDefault();
@@ -81,6 +83,8 @@ async function createWindow(): Promise<void> {
 }
 
 app.enableSandbox();
+// Windows shows a toast only for an app with an identity (the installer's appId).
+if (process.platform === 'win32') app.setAppUserModelId('org.lockstep.desktop');
 void app.whenReady().then(async () => {
   lockDown();
   serveRenderer();

@@ -1,4 +1,5 @@
 import type { WebPreferences } from 'electron';
+import { isAppUrl } from './ipc';
 
 /**
  * The security settings of every Lockstep window, apart from main.ts so that a unit
@@ -32,3 +33,12 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * The one permission the app's page gets: desktop notifications for the console's
+ * alerts, and only for the app's own origin. Camera, microphone, geolocation and the
+ * rest stay refused.
+ */
+export function allowsPermission(permission: string, requestingUrl: string): boolean {
+  return permission === 'notifications' && isAppUrl(requestingUrl);
+}

@@ -4,6 +4,7 @@ import { MantineProvider, createTheme } from '@mantine/core';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api } from './api/api';
+import { browserNotifications } from './api/desktop-notifications';
 import { App } from './app';
 import { StoreProvider } from './store/store-context';
 import { createWizardStore } from './store/wizard-store';
@@ -17,7 +18,7 @@ const theme = createTheme({
 });
 
 const client = api();
-const store = createWizardStore(client);
+const store = createWizardStore(client, undefined, browserNotifications(window));
 client.onEvent((event) => store.getState().handleEvent(event));
 void store.getState().init();
 

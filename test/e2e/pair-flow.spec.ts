@@ -12,6 +12,36 @@ import { expect, labFacts, screenshot, startBridge, test, walkToInventory, type 
  */
 const run = promisify(execFile);
 
+/** What the page asked the desktop to show: the real Notification API, each call also recorded. */
+interface ShownNotice {
+  readonly title: string;
+  readonly body?: string;
+  readonly requireInteraction?: boolean;
+}
+
+/**
+ * Grants the page notifications (as a user answering the browser's prompt would) and
+ * records every notification it raises: the OS toast itself is out of a test's reach.
+ */
+async function recordDesktopNotifications(page: Page): Promise<void> {
+  await page.context().grantPermissions(['notifications']);
+  await page.addInitScript(() => {
+    const Real = window.Notification;
+    const shown: ShownNotice[] = [];
+    class Recorded extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push({ title, ...(options?.body !== undefined && { body: options.body }), ...(options?.requireInteraction !== undefined && { requireInteraction: options.requireInteraction }) });
+      }
+    }
+    Object.assign(window, { Notification: Recorded, lockstepShownNotices: shown });
+  });
+}
+
+async function shownNotices(page: Page): Promise<ShownNotice[]> {
+  return page.evaluate(() => (window as unknown as { lockstepShownNotices?: ShownNotice[] }).lockstepShownNotices ?? []);
+}
+
 /**
  * Inventory → Network roles → Disks → Options → Validate: the roles found by probing
  * the wire, drawn as a picture; fields checked as they are typed with the site format's
@@ -143,6 +173,11 @@ async function checkConsoleActions(page: Page): Promise<void> {
   await expect(servers.getByRole('row', { name: /lockstep-b/ })).toContainText('Standby', { timeout: 30_000 });
   await expect(page.getByRole('heading', { level: 2, name: 'Pair state: Unprotected' })).toBeVisible();
   await screenshot(page, '16-console-standby');
+  // The pair's fall to Unprotected also reached the desktop, as a notification that stays until dismissed.
+  await expect(page.getByRole('combobox', { name: 'Desktop notifications' })).toHaveValue('warn');
+  await expect
+    .poll(() => shownNotices(page), { timeout: 15_000 })
+    .toContainEqual({ title: expect.stringMatching(/^lab: /), body: expect.stringContaining('is now unprotected'), requireInteraction: true });
 
   await servers.getByRole('button', { name: 'Bring lockstep-b back online' }).click();
   await expect(page.getByRole('status', { name: 'Bring lockstep-b back online' })).toContainText('back online', { timeout: 120_000 });
@@ -166,6 +201,7 @@ test.describe('against the practice lab', () => {
     const lab = await labFacts();
     test.skip(!lab.running || !lab.siteFile, `SKIPPED: ${lab.reason}`);
     const { bridge, stop } = await startBridge(join(knownHostsDir, 'known_hosts'));
+    await recordDesktopNotifications(page);
     try {
       await walkToInventory(page, lab, bridge.url);
       await walkSiteScreens(page);

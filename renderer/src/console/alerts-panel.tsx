@@ -3,6 +3,7 @@ import type { Alert as PairAlert } from '../../../provisioning/api/monitor';
 import { ErrorNotice } from '../components/error-notice';
 import { StatusIcon } from '../components/status-icon';
 import { useWizard } from '../store/store-context';
+import { NotifyControl } from './notify-control';
 
 /** Recent alerts, newest first, each acknowledgeable (kept in the pair's event log on disk). */
 export function AlertsPanel({ alerts }: { alerts: readonly PairAlert[] }) {
@@ -21,6 +22,9 @@ export function AlertsPanel({ alerts }: { alerts: readonly PairAlert[] }) {
             {open === 0 ? 'All acknowledged' : `${open} not acknowledged`}
           </Text>
         )}
+      </Group>
+      <Group justify="flex-end" mb="sm">
+        <NotifyControl />
       </Group>
       {ackError && <ErrorNotice error={ackError} title="The alert could not be acknowledged" />}
       {alerts.length === 0 ? (

@@ -14,6 +14,8 @@ import { endpointKey, splitTargets } from '../format';
 import { initialPairFlow, pairFlowActions, type PairFlowActions, type PairFlowState } from './pair-flow';
 import { consoleActions, initialConsoleActions, type ConsoleActionsActions, type ConsoleActionsSlice } from './console-actions';
 import { initialSiteDraft, siteDraftActions, type SiteDraftActions, type SiteDraftState } from './site-draft';
+import { initialNotifications, notificationsActions, type NotificationsActions, type NotificationsSlice } from './desktop-notifications';
+import { noDesktopNotifications, type DesktopNotifications } from '../api/desktop-notifications';
 import type { StepId } from '../steps';
 
 /** How the user logs in to both servers. Secrets stay in this memory only. */
@@ -34,7 +36,7 @@ export interface ServerTrust {
   readonly error?: ErrorInfo;
 }
 
-export interface WizardState extends PairFlowState, SiteDraftState, ConsoleActionsSlice {
+export interface WizardState extends PairFlowState, SiteDraftState, ConsoleActionsSlice, NotificationsSlice {
   readonly step: StepId;
   readonly app?: AppInfo;
   /** The pair's name, shown in the header. */
@@ -71,7 +73,7 @@ export interface WizardState extends PairFlowState, SiteDraftState, ConsoleActio
   };
 }
 
-export interface WizardActions extends PairFlowActions, SiteDraftActions, ConsoleActionsActions {
+export interface WizardActions extends PairFlowActions, SiteDraftActions, ConsoleActionsActions, NotificationsActions {
   init(): Promise<void>;
   goTo(step: StepId): void;
   refreshLab(): Promise<void>;
@@ -108,10 +110,11 @@ export function rowEndpoint(row: DiscoveryRow): Endpoint | undefined {
   return row.address ? { host: row.address, port: row.port } : undefined;
 }
 
-/** Creates the wizard's store around an API client (the real one, or a fake in tests). */
+/** Creates the wizard's store around an API client (the real one, or a fake in tests) and the desktop's notifications. */
 export function createWizardStore(
   client: LockstepClient,
   newId: () => string = () => crypto.randomUUID(),
+  desktop: DesktopNotifications = noDesktopNotifications(),
 ): WizardStore {
   return createStore<WizardState & WizardActions>()((set, get) => {
     const patchServer = (key: string, patch: Partial<ServerTrust>): void =>
@@ -137,6 +140,8 @@ export function createWizardStore(
       ...consoleActions(set, () => get(), client, newId),
       ...initialSiteDraft,
       ...siteDraftActions(set, () => get(), client, newId),
+      ...initialNotifications(desktop),
+      ...notificationsActions(set, () => get(), desktop),
 
       secrets() {
         const { login, draft, bmcPasswords } = get();
@@ -386,6 +391,7 @@ export function createWizardStore(
             return;
           case 'monitor':
             get().handlePairEvent(event);
+            if (event.event.type === 'alert' && event.operationId === get().console.operationId) get().notifyAlert(event.event.alert);
             return;
           case 'progress':
             get().handlePairEvent(event);

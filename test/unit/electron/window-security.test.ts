@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { secretStorageState } from '../../../electron/secrets';
-import { CONTENT_SECURITY_POLICY, secureWebPreferences } from '../../../electron/window-options';
+import { allowsPermission, CONTENT_SECURITY_POLICY, secureWebPreferences } from '../../../electron/window-options';
 import { isTrustedSender } from '../../../electron/ipc';
 
 describe('the Electron window settings', () => {
@@ -32,6 +32,14 @@ describe('the Electron window settings', () => {
     const foreign = { url: 'https://attacker.example/' };
     expect(isTrustedSender({ senderFrame: foreign } as never, () => foreign)).toBe(false);
     expect(isTrustedSender({ senderFrame: null } as never, () => main)).toBe(false);
+  });
+
+  it('grants the app’s own page notifications and nothing else', () => {
+    expect(allowsPermission('notifications', 'app://lockstep/index.html')).toBe(true);
+    expect(allowsPermission('notifications', 'app://lockstep')).toBe(true);
+    expect(allowsPermission('notifications', 'https://attacker.example/')).toBe(false);
+    for (const other of ['media', 'geolocation', 'clipboard-read', 'openExternal', 'fullscreen'])
+      expect(allowsPermission(other, 'app://lockstep/index.html')).toBe(false);
   });
 
   it('refuses to remember secrets when only the basic_text backend exists', () => {
