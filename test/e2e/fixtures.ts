@@ -64,7 +64,13 @@ export async function startBridge(
     token,
     knownHostsPath,
   };
+  let stopping = false;
+  // A bridge that dies under the test shows as "did not answer" in the page: say why here.
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`lockstep ui --web exited (${code ?? signal}) during the test:\n${stderr.join('')}`);
+  });
   const stop = async (): Promise<void> => {
+    stopping = true;
     if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
