@@ -1,6 +1,6 @@
 import { addressesFact } from './addresses';
 import { blockDevicesFact } from './block-devices';
-import { cpuFact, cpuFlagsFact } from './cpu';
+import { cpuFact, cpuFlagsFact, xenCapabilitiesFact } from './cpu';
 import { diskIdsFact } from './disk-ids';
 import { kvmFact } from './kvm';
 import { linksFact } from './links';
@@ -21,6 +21,7 @@ export const INVENTORY_FACTS = {
   osRelease: osReleaseFact,
   cpu: cpuFact,
   cpuFlags: cpuFlagsFact,
+  xenCapabilities: xenCapabilitiesFact,
   virtualization: virtualizationFact,
   memory: memoryFact,
   blockDevices: blockDevicesFact,

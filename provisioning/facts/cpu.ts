@@ -77,3 +77,20 @@ export function virtualizationFlag(flags: readonly string[]): 'vmx' | 'svm' | nu
   if (flags.includes('svm')) return 'svm';
   return null;
 }
+
+/**
+ * Xen's capabilities (`/sys/hypervisor/properties/capabilities`; empty off Xen). On a
+ * Xen dom0 the kernel runs paravirtualized and /proc/cpuinfo hides vmx/svm, while Xen
+ * itself still offers HVM guests: `hvm-3.0-x86_64` says so.
+ */
+export const xenCapabilitiesFact: Fact<readonly string[]> = {
+  id: 'xen-capabilities',
+  command: 'cat /sys/hypervisor/properties/capabilities 2>/dev/null; exit 0',
+  parse: (stdout) => stdout.split(/\s+/).filter(Boolean),
+};
+
+/** Hardware virtualization as Xen offers it to guests, named after the CPU vendor's flag. */
+export function xenHvmFlag(capabilities: readonly string[], vendor: string | null): 'vmx' | 'svm' | null {
+  if (!capabilities.some((capability) => capability.startsWith('hvm-'))) return null;
+  return vendor === 'AuthenticAMD' || vendor === 'HygonGenuine' ? 'svm' : 'vmx';
+}

@@ -5,7 +5,7 @@
  */
 import type { CpuInfo, FactError, Inventory, TimeInfo, VirtualizationInfo } from '../api/inventory';
 import type { InventoryFactValues } from './catalogue';
-import { virtualizationFlag } from './cpu';
+import { virtualizationFlag, xenHvmFlag } from './cpu';
 import { buildDisks } from './disks';
 import { buildNics } from './nics';
 import type { FactOutcome } from './run';
@@ -42,7 +42,7 @@ export function buildInventory(
       coresPerSocket: lscpu?.coresPerSocket ?? null,
       threadsPerCore: lscpu?.threadsPerCore ?? null,
       logicalCpus: lscpu?.logicalCpus ?? null,
-      virtualization: virtualizationFlag(flags),
+      virtualization: virtualizationFlag(flags) ?? xenHvmFlag(valueOf(outcomes.xenCapabilities) ?? [], lscpu?.vendor ?? null),
       flags,
     };
   })();

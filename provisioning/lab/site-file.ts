@@ -24,6 +24,8 @@ export interface LabSiteKind {
   readonly noBmc: string;
   /** The command that brings the lab up. */
   readonly command: string;
+  /** Written out only when not the default (kvm). */
+  readonly hypervisor?: 'kvm' | 'xen';
 }
 
 /** The container lab's site file (`lockstep lab up`). */
@@ -51,6 +53,7 @@ export function siteFileText(
   return [
     `# The practice lab: two Debian 12 ${kind.servers} on this computer (\`${kind.command}\`).`,
     body.trimEnd(),
+    ...(kind.hypervisor === 'xen' ? ['# Xen instead of KVM: the install reboots both servers into Xen (dom0).', 'hypervisor: xen'] : []),
     `# ${kind.noBmc} have no BMC to fence with: the risk is acknowledged, and the console shows it.`,
     'fencing:',
     '  mode: none',

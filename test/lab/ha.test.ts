@@ -10,6 +10,7 @@ import { parseProcDrbd } from '../../provisioning/recipes/parse/drbd';
 import { consoleLogPath } from '../../provisioning/recipes/vm/domain-xml';
 import { REPO_ROOT, labUnsupportedReason, runLockstep, runProcess } from '../helpers/lab';
 import { BOOT_LINE, TICK_LINE, buildTinyGuest, lastMatch } from './tiny-guest/build';
+import { vmLabSsh } from './vm-lab-ssh';
 
 /**
  * The pair on real kernels (the VM lab): `lockstep apply` installs everything for real
@@ -53,11 +54,7 @@ let info: VmLabInfo;
 let startedHere = false;
 
 function ssh(address: string, command: string, timeoutMs = 120_000, stdin?: string) {
-  return runProcess(
-    'ssh',
-    ['-F', '/dev/null', '-o', `UserKnownHostsFile=${info.knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=60', '-o', 'LogLevel=ERROR', '-i', info.identityFile, `root@${address}`, command],
-    { timeoutMs, ...(stdin !== undefined && { stdin }) },
-  );
+  return vmLabSsh(info, address, command, { timeoutMs, ...(stdin !== undefined && { stdin }) });
 }
 
 function apply(allow: readonly string[], extra: readonly string[] = []) {

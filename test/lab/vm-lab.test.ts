@@ -6,6 +6,7 @@ import type { Finding } from '../../provisioning/api/finding';
 import type { ProbeReport } from '../../provisioning/api/inventory';
 import type { VmLabInfo, VmLabStatus } from '../../provisioning/lab/vm/types';
 import { labUnsupportedReason, runLockstep, runProcess } from '../helpers/lab';
+import { vmLabSsh } from './vm-lab-ssh';
 
 /**
  * The VM lab end to end, as a user runs it: `lab up --kind vm` (two QEMU VMs, TCG on
@@ -33,32 +34,7 @@ function parse<T>(stdout: string, what: string): T {
 }
 
 function ssh(address: string, command: string) {
-  return runProcess(
-    'ssh',
-    [
-      '-F',
-      '/dev/null',
-      '-o',
-      `UserKnownHostsFile=${info.knownHostsPath}`,
-      '-o',
-      'GlobalKnownHostsFile=/dev/null',
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'ConnectTimeout=60',
-      '-o',
-      'LogLevel=ERROR',
-      '-i',
-      info.identityFile,
-      `root@${address}`,
-      command,
-    ],
-    { timeoutMs: 120_000 },
-  );
+  return vmLabSsh(info, address, command);
 }
 
 describe.skipIf(skipReason !== undefined)('VM lab (QEMU)', () => {

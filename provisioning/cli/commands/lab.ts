@@ -161,6 +161,7 @@ function printVmInfo(info: VmLabInfo): void {
   printLine(`  host keys       pinned in ${info.knownHostsPath}`);
   printLine(`  consoles        ${info.nodes.map((node) => node.consoleLog).join(', ')}`);
   printLine(`  accelerator     ${info.accelerator}`);
+  printLine(`  hypervisor      ${info.hypervisor ?? 'kvm'}${info.hypervisor === 'xen' ? ' (the servers boot through GRUB)' : ''}`);
   printLine(`  this computer   ${info.hostAddress} on ${info.managementSubnet}`);
 }
 
@@ -176,6 +177,11 @@ export function registerLab(program: Command): void {
     .command('up')
     .description('build and boot the two lab servers, pin their host keys, write their site file')
     .addOption(kindOption())
+    .addOption(
+      new Option('--hypervisor <name>', 'with --kind vm: the hypervisor the site file installs (xen: the servers boot through GRUB)')
+        .choices(['kvm', 'xen'])
+        .default('kvm'),
+    )
     .option(
       '--witness',
       'also boot a third container, the quorum witness (10.211.0.13, management network only)',
@@ -184,9 +190,11 @@ export function registerLab(program: Command): void {
     .action(
       action(async ({ options, command }) => {
         const witness = command.opts<{ witness?: boolean }>().witness === true;
+        const hypervisor = command.opts<{ hypervisor: 'kvm' | 'xen' }>().hypervisor;
         if (labKind(command.opts().kind) === 'vm') {
           if (witness) throw vmWitnessUnsupported();
           const result = await vmLabUp({
+            hypervisor,
             ...(options.knownHosts !== undefined && { knownHostsPath: options.knownHosts }),
             onProgress: printNote,
           });
@@ -204,6 +212,14 @@ export function registerLab(program: Command): void {
           printLine(`Next: lockstep probe -c ${result.info.siteFile}`);
           printLine('When done: lockstep lab down --kind vm');
           return ExitCode.ok;
+        }
+        if (hypervisor === 'xen') {
+          throw new LockstepError({
+            code: 'usage',
+            field: '--hypervisor',
+            message: 'The container lab cannot run Xen: its servers share this computer’s kernel.',
+            remedy: 'Use `lockstep lab up --kind vm --hypervisor xen`.',
+          });
         }
         return containerUp(options, witness, leaseOption(command));
       }),

@@ -135,10 +135,13 @@ export const VM_STACK_PACKAGES: readonly string[] = [
   'libvirt-clients',
   'chrony',
   'fence-agents',
+  // GRUB as a server has it: the Xen variant boots through it (grub-boot.ts).
+  'grub-pc-bin',
+  'grub2-common',
 ];
 
 /** Bumped when the way the image is built changes (the guest files are hashed as well). */
-export const VM_IMAGE_RECIPE_VERSION = 2;
+export const VM_IMAGE_RECIPE_VERSION = 3;
 
 /** Cached images, shared by every VM lab on this computer, rebuilt only when the recipe changes. */
 export const VM_IMAGE_CACHE_DIR = '/var/cache/lockstep/vm-lab';

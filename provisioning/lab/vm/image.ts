@@ -26,6 +26,7 @@ import {
   VM_STACK_PACKAGES,
 } from './constants';
 import { GUEST_FILES } from './guest-files';
+import { GRUB_LOADER_FILE, installLabGrub, labGrubDefaults } from './grub-boot';
 
 /** A built image: the files a VM boots from. */
 export interface VmImage {
@@ -34,6 +35,8 @@ export interface VmImage {
   readonly base: string;
   readonly kernel: string;
   readonly initrd: string;
+  /** GRUB as QEMU's `-kernel`, for VMs that boot through the menu on their disk (the Xen variant). */
+  readonly grubLoader: string;
   /** Kernel release inside the image (`6.1.0-…-amd64`). */
   readonly kernelRelease: string;
 }
@@ -62,6 +65,7 @@ export function vmImageKey(): string {
         base: [...VM_BASE_PACKAGES].sort(),
         stack: [...VM_STACK_PACKAGES].sort(),
         files: GUEST_FILES,
+        grub: labGrubDefaults(),
         recipe: VM_IMAGE_RECIPE_VERSION,
         size: SYSTEM_DISK_SIZE,
       }),
@@ -78,6 +82,7 @@ function imageAt(dir: string): VmImage | undefined {
       base: join(dir, 'base.qcow2'),
       kernel: join(dir, 'vmlinuz'),
       initrd: join(dir, 'initrd.img'),
+      grubLoader: join(dir, GRUB_LOADER_FILE),
       kernelRelease: meta.kernelRelease,
     };
   } catch {
@@ -256,6 +261,7 @@ export async function ensureVmImage(
     await installStack(root, onProgress);
     await customise(root);
     const release = kernelRelease(root);
+    await installLabGrub(root, release, building);
     copyFileSync(join(root, 'boot', `vmlinuz-${release}`), join(building, 'vmlinuz'));
     copyFileSync(join(root, 'boot', `initrd.img-${release}`), join(building, 'initrd.img'));
     onProgress(`  making the system disk (mkfs.ext4 -d, qcow2)…`);

@@ -57,6 +57,24 @@ export function vmNameTag(node: VmNodeSpec): string {
   return `guest=${node.hostname},process=lskv-${node.name}`;
 }
 
+/**
+ * How a lab VM boots: its kernel straight from the image (fast, the KVM lab), or GRUB
+ * reading the menu on its own disk, as a server does (the Xen lab: update-grub decides).
+ */
+export type VmBoot = 'kernel' | 'grub';
+
+function bootArgs(node: VmNodeSpec, image: VmImage, boot: VmBoot): string[] {
+  if (boot === 'grub') return ['-kernel', image.grubLoader];
+  return [
+    '-kernel',
+    image.kernel,
+    '-initrd',
+    image.initrd,
+    '-append',
+    `root=/dev/vda rw console=ttyS0 mitigations=off net.ifnames=1 systemd.hostname=${node.hostname}`,
+  ];
+}
+
 /** The exact QEMU command line of a lab VM. */
 export function qemuArgs(
   node: VmNodeSpec,
@@ -64,6 +82,7 @@ export function qemuArgs(
   peerFiles: VmFiles,
   image: VmImage,
   accel: Accelerator,
+  boot: VmBoot = 'kernel',
 ): string[] {
   // NICs take slots 3–5 (their order sets the guest's names); disks and the rest come after.
   const disk = (id: string, file: string, format: string, serial: string, slot: number): string[] => [
@@ -90,12 +109,7 @@ export function qemuArgs(
     '-no-user-config',
     '-display',
     'none',
-    '-kernel',
-    image.kernel,
-    '-initrd',
-    image.initrd,
-    '-append',
-    `root=/dev/vda rw console=ttyS0 mitigations=off net.ifnames=1 systemd.hostname=${node.hostname}`,
+    ...bootArgs(node, image, boot),
     '-serial',
     `file:${files.consoleLog}`,
     ...disk('sys', files.system, 'qcow2', `${node.diskSerial}-SYS`, 8),

@@ -15,7 +15,12 @@ export interface VmLabInfo {
   readonly accelerator: Accelerator;
   /** The cached image the system disks are overlays of. */
   readonly image: string;
+  /** The hypervisor the site file asks for; `xen` servers boot through GRUB (absent: kvm). */
+  readonly hypervisor?: LabHypervisor;
 }
+
+/** `lab up --kind vm --hypervisor`: what the lab's site file installs. */
+export type LabHypervisor = 'kvm' | 'xen';
 
 /** One VM as a user reaches it. */
 export interface VmLabNodeInfo {

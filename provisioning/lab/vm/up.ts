@@ -24,15 +24,17 @@ import { takeVmLabDown } from './down';
 import { cachedVmImage, ensureVmImage } from './image';
 import { createVmNetwork, vmLabHostLinks } from './network';
 import { assertVmLabSupported } from './platform';
-import { chooseAccelerator, findLabQemus, guestNics, qemuArgs, startQemu, vmFiles, type Accelerator } from './qemu';
+import { chooseAccelerator, findLabQemus, guestNics, qemuArgs, startQemu, vmFiles, type Accelerator, type VmBoot } from './qemu';
 import { buildSeed, seedStaging } from './seed';
 import { readVmLabState, vmLabStatus, writeVmLabState } from './status';
 import { hostLinkExists } from '../network';
-import type { VmLabInfo, VmLabNodeInfo } from './types';
+import type { LabHypervisor, VmLabInfo, VmLabNodeInfo } from './types';
 
 /** Options of `vmLabUp`. */
 export interface VmLabUpOptions {
   readonly knownHostsPath?: string;
+  /** `xen`: the site file installs Xen and the servers boot through GRUB (default kvm). */
+  readonly hypervisor?: LabHypervisor;
   readonly onProgress?: ProgressReporter;
   readonly labDirectory?: string;
 }
@@ -44,6 +46,11 @@ export interface VmLabUpResult {
   readonly elapsedMs: number;
   /** Milliseconds per phase (image, wiring, boot), for the record of how long a lab takes. */
   readonly phases: Readonly<Record<string, number>>;
+}
+
+/** Xen servers boot through GRUB, so that a reboot follows what update-grub wrote. */
+function bootOf(hypervisor: LabHypervisor): VmBoot {
+  return hypervisor === 'xen' ? 'grub' : 'kernel';
 }
 
 /** How long a VM may take from QEMU's start to sshd's banner (ENVIRONMENT.md: ~70 s under TCG, two at once). */
@@ -111,7 +118,17 @@ async function bringUp(options: VmLabUpOptions): Promise<VmLabUpResult> {
     mark = Date.now();
   };
 
+  const hypervisor = options.hypervisor ?? 'kvm';
   const current = await vmLabStatus(labDirectory);
+  const runningAs = current.info?.hypervisor ?? 'kvm';
+  if (current.state !== 'down' && current.info && runningAs !== hypervisor) {
+    throw new LockstepError({
+      code: 'usage',
+      message: `The VM lab is up for ${runningAs}, not ${hypervisor}.`,
+      remedy: `Take it down first (\`lockstep lab down --kind vm\`), then run \`lockstep lab up --kind vm --hypervisor ${hypervisor}\`.`,
+      field: '--hypervisor',
+    });
+  }
   if (current.state === 'running' && current.info) {
     pinRunningVmLab(knownHostsPath, labDirectory);
     say('The VM lab is already up and both servers answer SSH.');
@@ -157,7 +174,8 @@ async function bringUp(options: VmLabUpOptions): Promise<VmLabUpResult> {
         name: VM_LAB_PAIR_NAME,
         servers: 'QEMU VMs',
         noBmc: 'The VMs',
-        command: 'lockstep lab up --kind vm',
+        command: `lockstep lab up --kind vm${hypervisor === 'xen' ? ' --hypervisor xen' : ''}`,
+        hypervisor,
       }),
       identityFile: identityPath(labDirectory),
       knownHostsPath,
@@ -165,6 +183,7 @@ async function bringUp(options: VmLabUpOptions): Promise<VmLabUpResult> {
       hostAddress: VM_HOST_ADDRESS,
       accelerator: accel,
       image: image.dir,
+      hypervisor,
     };
     phase('prepare');
 
@@ -174,7 +193,7 @@ async function bringUp(options: VmLabUpOptions): Promise<VmLabUpResult> {
     const pids = VM_LAB_NODES.map((node) => {
       const peer = node === nodeA ? nodeB : nodeA;
       const files = vmFiles(labDirectory, node);
-      const args = qemuArgs(node, files, vmFiles(labDirectory, peer), image, accel);
+      const args = qemuArgs(node, files, vmFiles(labDirectory, peer), image, accel, bootOf(hypervisor));
       return { node, files, pid: startQemu(args, files.consoleLog) };
     });
     writeVmLabState(labDirectory, {
@@ -243,7 +262,8 @@ async function restartStoppedVms(
     // Its own sockets are stale; the peer's chardev reconnects to the new monitor by itself.
     for (const socket of [files.qmp, files.cableMonitor, files.cableEnd]) rmSync(socket, { force: true });
     const peer = node === nodeA ? nodeB : nodeA;
-    const pid = startQemu(qemuArgs(node, files, vmFiles(labDirectory, peer), image, state.info.accelerator), files.consoleLog);
+    const args = qemuArgs(node, files, vmFiles(labDirectory, peer), image, state.info.accelerator, bootOf(state.info.hypervisor ?? 'kvm'));
+    const pid = startQemu(args, files.consoleLog);
     pids.set(node.name, pid);
     return { node, files, pid };
   });

@@ -27,6 +27,7 @@ describe('buildInventory', () => {
       'physical-volumes',
       'system',
       'time-sync',
+      'xen-capabilities',
     ]);
   });
 });

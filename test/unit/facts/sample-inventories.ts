@@ -27,6 +27,7 @@ export function devMachineInventory(): Inventory {
     osRelease: ok('os-release/dev-machine.txt'),
     cpu: ok('cpu/dev-machine.json'),
     cpuFlags: ok('cpu-flags/dev-machine.txt'),
+    xenCapabilities: ok('xen-capabilities/dev-machine.txt'),
     virtualization: ok('virtualization/dev-machine.txt'),
     memory: ok('memory/dev-machine.txt'),
     blockDevices: ok('block-devices/dev-machine.json'),
