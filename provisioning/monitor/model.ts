@@ -18,6 +18,7 @@ import {
   type StorageState,
   type VmState,
 } from '../api/monitor';
+import { vmOfResource } from '../recipes/vm/cluster-xml';
 import type { NodeSample } from './collect';
 import { linkConnected } from './parse/corosync';
 import type { CrmMonitor, CrmNodeInfo, CrmResourceInfo } from './parse/crm-mon';
@@ -393,7 +394,7 @@ function dedupeFailures(samples: readonly NodeSample[]): ResourceFailure[] {
   const seen = new Map<string, ResourceFailure>();
   for (const s of samples)
     for (const failure of s.crm?.failures ?? []) {
-      const vm = /^(?:vm|drbd|ms)-(.+)$/.exec(failure.resource)?.[1];
+      const vm = vmOfResource(failure.resource);
       seen.set(failureKey(failure), { ...failure, ...(vm !== undefined && { vm }) });
     }
   return [...seen.values()];

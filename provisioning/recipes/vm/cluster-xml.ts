@@ -16,6 +16,11 @@ export function resourceIdFor(vm: string): string {
   return `vm-${vm}`;
 }
 
+/** The VM a resource of Lockstep's belongs to (`vm-web1`, `drbd-web1`, `ms-web1` → `web1`). */
+export function vmOfResource(resource: string): string | undefined {
+  return /^(?:vm|drbd|ms)-(.+)$/.exec(resource)?.[1];
+}
+
 /** The ids of everything `ha` creates for a VM with a mirrored disk. */
 export function haIds(vm: string): { readonly vm: string; readonly clone: string; readonly drbd: string; readonly colocation: string; readonly order: string } {
   return { vm: resourceIdFor(vm), clone: `ms-${vm}`, drbd: `drbd-${vm}`, colocation: `col-${vm}`, order: `ord-${vm}` };
