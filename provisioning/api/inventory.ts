@@ -91,6 +91,11 @@ export const MemoryInfoSchema = z.object({
   swapTotalBytes: z.number(),
   hugePagesTotal: z.number().nullable(),
   hugePageSizeBytes: z.number().nullable(),
+  /**
+   * On a Xen host: what dom0 itself has. `totalBytes` is then the host's memory as Xen
+   * reports it (`xl info`), since dom0's /proc/meminfo shows only dom0's share.
+   */
+  dom0Bytes: z.number().optional(),
 });
 export type MemoryInfo = z.infer<typeof MemoryInfoSchema>;
 

@@ -4,7 +4,7 @@ import { cpuFact, cpuFlagsFact, xenCapabilitiesFact } from './cpu';
 import { diskIdsFact } from './disk-ids';
 import { kvmFact } from './kvm';
 import { linksFact } from './links';
-import { memoryFact } from './memory';
+import { memoryFact, xenMemoryFact } from './memory';
 import { mountsFact, swapsFact } from './mounts';
 import { nicSysfsFact } from './nic-sysfs';
 import { osReleaseFact } from './os-release';
@@ -24,6 +24,7 @@ export const INVENTORY_FACTS = {
   xenCapabilities: xenCapabilitiesFact,
   virtualization: virtualizationFact,
   memory: memoryFact,
+  xenMemory: xenMemoryFact,
   blockDevices: blockDevicesFact,
   diskIds: diskIdsFact,
   physicalVolumes: physicalVolumesFact,

@@ -6,6 +6,7 @@
 import type { CpuInfo, FactError, Inventory, TimeInfo, VirtualizationInfo } from '../api/inventory';
 import type { InventoryFactValues } from './catalogue';
 import { virtualizationFlag, xenHvmFlag } from './cpu';
+import { hostMemory } from './memory';
 import { buildDisks } from './disks';
 import { buildNics } from './nics';
 import type { FactOutcome } from './run';
@@ -82,7 +83,7 @@ export function buildInventory(
     os: orError(outcomes.osRelease, (value) => value),
     cpu,
     virtualization,
-    memory: orError(outcomes.memory, (value) => value),
+    memory: orError(outcomes.memory, (value) => hostMemory(value, valueOf(outcomes.xenMemory))),
     disks: orError(outcomes.blockDevices, (devices) =>
       buildDisks({
         devices,

@@ -30,3 +30,36 @@ export const memoryFact: Fact<MemoryInfo> = {
     };
   },
 };
+
+/** The Xen host's memory (`xl info`, MiB → bytes), on a dom0 only. */
+export interface XenMemory {
+  readonly totalBytes: number;
+  readonly freeBytes: number;
+}
+
+/**
+ * On a Xen dom0, /proc/meminfo is dom0's share (its `dom0_mem`), not the server's: the
+ * host's memory is Xen's to tell. Prints nothing elsewhere (null).
+ */
+export const xenMemoryFact: Fact<XenMemory | null> = {
+  id: 'xen-memory',
+  command: "grep -qs control_d /proc/xen/capabilities && command -v xl >/dev/null && xl info | grep -E '^(total|free)_memory'; exit 0",
+  parse(stdout) {
+    const mib = (field: string): number | undefined => {
+      const match = new RegExp(`^${field}\\s*:\\s*(\\d+)\\s*$`, 'm').exec(stdout);
+      return match ? Number(match[1]) * 1024 * 1024 : undefined;
+    };
+    const total = mib('total_memory');
+    if (total === undefined) {
+      if (stdout.trim()) throw new FactParseError('xl info printed no total_memory');
+      return null;
+    }
+    return { totalBytes: total, freeBytes: mib('free_memory') ?? 0 };
+  },
+};
+
+/** Memory as the checks should see it: the host's on Xen, with dom0's share kept apart. */
+export function hostMemory(memory: MemoryInfo, xen: XenMemory | null | undefined): MemoryInfo {
+  if (!xen) return memory;
+  return { ...memory, totalBytes: xen.totalBytes, availableBytes: xen.freeBytes, dom0Bytes: memory.totalBytes };
+}

@@ -197,6 +197,7 @@ export function formatInventories(nodes: readonly ProbedNode[]): string {
           cells: per((i) =>
             section(i.memory, (m) => [
               `${formatBytes(m.totalBytes)}${m.availableBytes !== null ? ` (${formatBytes(m.availableBytes)} available)` : ''}`,
+              ...(m.dom0Bytes !== undefined ? [`Xen dom0 ${formatBytes(m.dom0Bytes)}`] : []),
               ...(m.swapTotalBytes > 0 ? [`swap ${formatBytes(m.swapTotalBytes)}`] : []),
             ]),
           ),

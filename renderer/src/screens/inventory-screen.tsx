@@ -210,7 +210,7 @@ function Facts({ inv }: { inv: Inventory }) {
       'Memory',
       isFactError(inv.memory)
         ? unreadable(inv.memory)
-        : `${formatBytes(inv.memory.totalBytes)}${inv.memory.availableBytes !== null ? ` (${formatBytes(inv.memory.availableBytes)} available)` : ''}`,
+        : `${formatBytes(inv.memory.totalBytes)}${inv.memory.availableBytes !== null ? ` (${formatBytes(inv.memory.availableBytes)} available)` : ''}${inv.memory.dom0Bytes !== undefined ? `, Xen dom0 ${formatBytes(inv.memory.dom0Bytes)}` : ''}`,
     ],
   ];
   return (

@@ -28,6 +28,7 @@ describe('buildInventory', () => {
       'system',
       'time-sync',
       'xen-capabilities',
+      'xen-memory',
     ]);
   });
 });

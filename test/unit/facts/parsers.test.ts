@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { addressesFact } from '../../../provisioning/facts/addresses';
 import { blockDevicesFact } from '../../../provisioning/facts/block-devices';
-import { cpuFact, cpuFlagsFact, virtualizationFlag } from '../../../provisioning/facts/cpu';
+import { cpuFact, cpuFlagsFact, virtualizationFlag, xenCapabilitiesFact, xenHvmFlag } from '../../../provisioning/facts/cpu';
 import { diskIdsFact } from '../../../provisioning/facts/disk-ids';
 import { kvmFact } from '../../../provisioning/facts/kvm';
 import { linksFact } from '../../../provisioning/facts/links';
-import { memoryFact } from '../../../provisioning/facts/memory';
+import { hostMemory, memoryFact, xenMemoryFact } from '../../../provisioning/facts/memory';
 import { mountsFact, swapsFact } from '../../../provisioning/facts/mounts';
 import { nicSysfsFact } from '../../../provisioning/facts/nic-sysfs';
 import { osReleaseFact } from '../../../provisioning/facts/os-release';
@@ -77,6 +77,30 @@ describe('cpu (lscpu -J)', () => {
     expect(virtualizationFlag(devFlags)).toBeNull();
     expect(devFlags).toContain('hypervisor');
     expect(virtualizationFlag(['fpu', 'vmx', 'ept'])).toBe('vmx');
+  });
+  it('on a Xen dom0, takes hardware virtualization from Xen’s capabilities (the PV kernel hides svm)', () => {
+    const dom0Flags = cpuFlagsFact.parse(fixture('cpu-flags/vm-lab-xen-dom0-tcg.txt'), OK);
+    expect(virtualizationFlag(dom0Flags)).toBeNull();
+    const capabilities = xenCapabilitiesFact.parse(fixture('xen-capabilities/vm-lab-xen-dom0-tcg.txt'), OK);
+    expect(capabilities).toContain('hvm-3.0-x86_64');
+    const vendor = cpuFact.parse(fixture('cpu/vm-lab-xen-dom0-tcg.json'), OK).vendor;
+    expect(xenHvmFlag(capabilities, vendor)).toBe('svm');
+    expect(xenHvmFlag(capabilities, 'GenuineIntel')).toBe('vmx');
+    // Off Xen the file is missing and the command prints nothing.
+    expect(xenHvmFlag(xenCapabilitiesFact.parse(fixture('xen-capabilities/dev-machine.txt'), OK), vendor)).toBeNull();
+    expect(xenHvmFlag(['xen-3.0-x86_64'], vendor)).toBeNull();
+  });
+  it('on a Xen dom0, counts the host’s memory from xl info, not dom0’s share from /proc/meminfo', () => {
+    const dom0 = memoryFact.parse(fixture('memory/vm-lab-xen-dom0-tcg.txt'), OK);
+    expect(dom0.totalBytes).toBe(1938860 * 1024);
+    const xen = xenMemoryFact.parse(fixture('xen-memory/vm-lab-xen-dom0-tcg.txt'), OK);
+    expect(xen).toEqual({ totalBytes: 4607 * 1024 ** 2, freeBytes: 2510 * 1024 ** 2 });
+    expect(hostMemory(dom0, xen)).toMatchObject({ totalBytes: 4607 * 1024 ** 2, availableBytes: 2510 * 1024 ** 2, dom0Bytes: 1938860 * 1024 });
+    // Off Xen: nothing printed, /proc/meminfo stands.
+    const bare = xenMemoryFact.parse(fixture('xen-memory/dev-machine.txt'), OK);
+    expect(bare).toBeNull();
+    expect(hostMemory(dom0, bare)).toBe(dom0);
+    expect(() => xenMemoryFact.parse('xl: command failed\n', OK)).toThrow(/no total_memory/);
   });
 });
 

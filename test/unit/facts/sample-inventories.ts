@@ -30,6 +30,7 @@ export function devMachineInventory(): Inventory {
     xenCapabilities: ok('xen-capabilities/dev-machine.txt'),
     virtualization: ok('virtualization/dev-machine.txt'),
     memory: ok('memory/dev-machine.txt'),
+    xenMemory: ok('xen-memory/dev-machine.txt'),
     blockDevices: ok('block-devices/dev-machine.json'),
     diskIds: ok('disk-ids/dev-machine.txt'),
     physicalVolumes: ok('physical-volumes/dev-machine.txt'),
