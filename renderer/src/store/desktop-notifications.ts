@@ -10,6 +10,9 @@ import { DEFAULT_NOTIFY_LEVEL, noticeFor, notifies, type NotifyLevel } from '../
  */
 export const BURST_MS = 500;
 
+/** Alert ids remembered against re-sent events; far more than a watch's backlog. */
+const SEEN_LIMIT = 1000;
+
 export interface NotificationsSlice {
   readonly notifications: {
     readonly level: NotifyLevel;
@@ -62,6 +65,8 @@ export function notificationsActions(set: SetState, get: () => NotificationsSlic
     notifyAlert(alert) {
       if (seen.has(alert.id)) return;
       seen.add(alert.id);
+      // A console left open for months: remember the recent ids only (a Set iterates oldest first).
+      if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value as string);
       const { level, permission: known } = get().notifications;
       // The permission can change behind the app's back (site or system settings): read it now.
       const permission = desktop.permission();
