@@ -178,9 +178,7 @@ export function registerLab(program: Command): void {
     .description('build and boot the two lab servers, pin their host keys, write their site file')
     .addOption(kindOption())
     .addOption(
-      new Option('--hypervisor <name>', 'with --kind vm: the hypervisor the site file installs (xen: the servers boot through GRUB)')
-        .choices(['kvm', 'xen'])
-        .default('kvm'),
+      new Option('--hypervisor <name>', 'with --kind vm: the hypervisor the site file installs (xen: the servers boot through GRUB; default kvm)').choices(['kvm', 'xen']),
     )
     .option(
       '--witness',
@@ -190,11 +188,11 @@ export function registerLab(program: Command): void {
     .action(
       action(async ({ options, command }) => {
         const witness = command.opts<{ witness?: boolean }>().witness === true;
-        const hypervisor = command.opts<{ hypervisor: 'kvm' | 'xen' }>().hypervisor;
+        const hypervisor = command.opts<{ hypervisor?: 'kvm' | 'xen' }>().hypervisor;
         if (labKind(command.opts().kind) === 'vm') {
           if (witness) throw vmWitnessUnsupported();
           const result = await vmLabUp({
-            hypervisor,
+            ...(hypervisor !== undefined && { hypervisor }),
             ...(options.knownHosts !== undefined && { knownHostsPath: options.knownHosts }),
             onProgress: printNote,
           });

@@ -33,7 +33,7 @@ import type { LabHypervisor, VmLabInfo, VmLabNodeInfo } from './types';
 /** Options of `vmLabUp`. */
 export interface VmLabUpOptions {
   readonly knownHostsPath?: string;
-  /** `xen`: the site file installs Xen and the servers boot through GRUB (default kvm). */
+  /** `xen`: the site file installs Xen and the servers boot through GRUB (default: the lab that is up, else kvm). */
   readonly hypervisor?: LabHypervisor;
   readonly onProgress?: ProgressReporter;
   readonly labDirectory?: string;
@@ -118,10 +118,11 @@ async function bringUp(options: VmLabUpOptions): Promise<VmLabUpResult> {
     mark = Date.now();
   };
 
-  const hypervisor = options.hypervisor ?? 'kvm';
   const current = await vmLabStatus(labDirectory);
-  const runningAs = current.info?.hypervisor ?? 'kvm';
-  if (current.state !== 'down' && current.info && runningAs !== hypervisor) {
+  const runningAs = current.info ? (current.info.hypervisor ?? 'kvm') : undefined;
+  // Not said: the lab that is up (restarting a killed VM needs no flag), else KVM.
+  const hypervisor = options.hypervisor ?? runningAs ?? 'kvm';
+  if (current.state !== 'down' && runningAs !== undefined && runningAs !== hypervisor) {
     throw new LockstepError({
       code: 'usage',
       message: `The VM lab is up for ${runningAs}, not ${hypervisor}.`,
