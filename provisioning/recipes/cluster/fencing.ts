@@ -194,21 +194,24 @@ export function decideFenceRemoval(states: ReadonlyMap<NodeKey, FenceState>): De
 /** The CIB as node a sees it (pass `cib: false` before the cluster runs), and the password files on both servers. */
 async function readStates(context: PairStepContext, cib = true): Promise<Map<NodeKey, FenceState>> {
   const [a, b] = context.nodes;
-  const [digestsA, digestsB] = await Promise.all([readPasswordDigests(a), readPasswordDigests(b)]);
+  const query = (xpath: string) => (cib ? read(a, command('cibadmin', '--query', '--xpath', xpath)) : Promise.resolve(undefined));
+  // Six independent reads on two connections: at once, not one after the other.
+  const [digestsA, digestsB, ...cibReads] = await Promise.all([
+    readPasswordDigests(a),
+    readPasswordDigests(b),
+    ...(['a', 'b'] as const).flatMap((node) => [query(`//primitive[@id='${fenceId(node)}']`), query(`//rsc_location[@id='${fenceId(node)}-avoid']`)]),
+  ]);
   const states = new Map<NodeKey, FenceState>();
-  for (const node of ['a', 'b'] as const) {
-    const id = fenceId(node);
-    const primitive = cib ? await read(a, command('cibadmin', '--query', '--xpath', `//primitive[@id='${id}']`)) : undefined;
-    const constraint = cib
-      ? await read(a, command('cibadmin', '--query', '--xpath', `//rsc_location[@id='${id}-avoid']`))
-      : undefined;
+  (['a', 'b'] as const).forEach((node, index) => {
+    const primitive = cibReads[index * 2];
+    const constraint = cibReads[index * 2 + 1];
     const file = passwordFile(node);
     states.set(node, {
       params: primitive?.code === 0 ? parseNvpairs(primitive.stdout) : null,
       constraint: constraint?.code === 0,
       passwordFiles: { a: digestsA.get(file) ?? null, b: digestsB.get(file) ?? null },
     });
-  }
+  });
   return states;
 }
 
