@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +8,9 @@ import type { Alert, PairState } from '../../provisioning/api/monitor';
 import type { VmLabInfo } from '../../provisioning/lab/vm/types';
 import { parseProcDrbd } from '../../provisioning/recipes/parse/drbd';
 import { consoleLogPath } from '../../provisioning/recipes/vm/domain-xml';
-import { REPO_ROOT, labUnsupportedReason, runLockstep, runProcess } from '../helpers/lab';
+import { REPO_ROOT, runLockstep, runProcess } from '../helpers/lab';
 import { BOOT_LINE, TICK_LINE, buildTinyGuest, lastMatch } from './tiny-guest/build';
-import { vmLabSsh } from './vm-lab-ssh';
+import { vmLabSkipReason, vmLabSsh, vmLabStateDir } from './vm-lab-support';
 
 /**
  * The pair on real kernels (the VM lab): `lockstep apply` installs everything for real
@@ -35,12 +35,8 @@ import { vmLabSsh } from './vm-lab-ssh';
  * else a temporary state dir whose lab it brings up and takes down.
  */
 
-const skipReason =
-  labUnsupportedReason() ??
-  (existsSync('/usr/bin/qemu-system-x86_64') ? undefined : 'qemu-system-x86 is not installed');
-
-const ownStateDir = process.env.LOCKSTEP_STATE_DIR ? null : mkdtempSync(join(tmpdir(), 'lockstep-ha-'));
-const env = { ...process.env, LOCKSTEP_STATE_DIR: process.env.LOCKSTEP_STATE_DIR ?? ownStateDir ?? '' };
+const skipReason = vmLabSkipReason();
+const { own: ownStateDir, env } = vmLabStateDir('lockstep-ha-');
 /** Only the emulator's latency is accepted (see above). */
 const ALLOW = ['net.latency-high'];
 /** The protected test VM (its disk has the same name). */

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../provisioning/api/finding';
 import type { ProbeReport } from '../../provisioning/api/inventory';
 import type { VmLabInfo, VmLabStatus } from '../../provisioning/lab/vm/types';
-import { labUnsupportedReason, runLockstep, runProcess } from '../helpers/lab';
-import { vmLabSsh } from './vm-lab-ssh';
+import { runLockstep, runProcess } from '../helpers/lab';
+import { vmLabSkipReason, vmLabSsh } from './vm-lab-support';
 
 /**
  * The VM lab end to end, as a user runs it: `lab up --kind vm` (two QEMU VMs, TCG on
@@ -15,9 +15,7 @@ import { vmLabSsh } from './vm-lab-ssh';
  * passes the DRBD and disk checks, and `lab down --kind vm` leaves nothing behind.
  */
 
-const skipReason =
-  labUnsupportedReason() ??
-  (existsSync('/usr/bin/qemu-system-x86_64') ? undefined : 'qemu-system-x86 is not installed');
+const skipReason = vmLabSkipReason();
 
 /** A state dir of the test's own: its key, known_hosts and site file do not touch the user's. */
 const stateDir = mkdtempSync(join(tmpdir(), 'lockstep-vm-lab-'));

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../provisioning/api/apply-events';
 import type { VmLabInfo } from '../../provisioning/lab/vm/types';
-import { REPO_ROOT, labUnsupportedReason, runLockstep, runProcess } from '../helpers/lab';
-import { vmLabSsh } from './vm-lab-ssh';
+import { REPO_ROOT, runLockstep, runProcess } from '../helpers/lab';
+import { vmLabSkipReason, vmLabSsh, vmLabStateDir } from './vm-lab-support';
 
 /**
  * The Xen profile on real kernels: `lab up --kind vm --hypervisor xen` gives two servers
@@ -20,12 +19,8 @@ import { vmLabSsh } from './vm-lab-ssh';
  * check let through.
  */
 
-const skipReason =
-  labUnsupportedReason() ??
-  (existsSync('/usr/bin/qemu-system-x86_64') ? undefined : 'qemu-system-x86 is not installed');
-
-const ownStateDir = process.env.LOCKSTEP_STATE_DIR ? null : mkdtempSync(join(tmpdir(), 'lockstep-xen-'));
-const env = { ...process.env, LOCKSTEP_STATE_DIR: process.env.LOCKSTEP_STATE_DIR ?? ownStateDir ?? '' };
+const skipReason = vmLabSkipReason();
+const { own: ownStateDir, env } = vmLabStateDir('lockstep-xen-');
 const ALLOW = ['net.latency-high'];
 let info: VmLabInfo;
 let startedHere = false;
@@ -97,4 +92,8 @@ describe.skipIf(skipReason !== undefined)('the Xen profile on the VM lab (server
     expect(second.code, second.stderr + second.stdout.slice(-4000)).toBe(0);
     expect(again && 'counts' in again && again.counts.changed).toBe(0);
   }, 2_400_000); // on TCG: apply ~8 min (the reboot into Xen ~2 min), the rerun on PV dom0 ~5 min
+});
+
+it.skipIf(skipReason === undefined)(`VM lab Xen skipped: ${skipReason ?? ''}`, () => {
+  expect(skipReason).toBeDefined();
 });
